@@ -82,6 +82,8 @@ export interface Store {
   getRequest(requestId: string): Promise<RequestRow | undefined>;
   /** Requests for one run and environment (any attempt), oldest first. */
   findRequests(repository: string, runId: number, environment: string): Promise<RequestRow[]>;
+  /** Requests for one run, any environment and attempt, oldest first. */
+  findRequestsForRun(repository: string, runId: number): Promise<RequestRow[]>;
 
   /** One vote per person per request: false (and nothing changes) when that person already voted. */
   addVote(vote: NewVote): Promise<boolean>;
