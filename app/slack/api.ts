@@ -1,0 +1,76 @@
+// The App's side of the Slack Web API: the handful of calls it makes, with bounded retries so a
+// failing Slack delays an update by seconds, not minutes.
+import { LogLevel, WebClient } from "@slack/web-api";
+
+export interface SlackApi {
+  updateMessage(channel: string, ts: string, text: string, blocks: unknown[]): Promise<void>;
+  postThreadReply(channel: string, threadTs: string, text: string): Promise<void>;
+  postEphemeral(channel: string, user: string, text: string): Promise<void>;
+  openModal(triggerId: string, view: object): Promise<void>;
+  groupMembers(groupId: string): Promise<string[]>;
+  userName(userId: string): Promise<string | undefined>;
+}
+
+export interface SlackApiOptions {
+  token: string;
+  apiUrl: string;
+  groupTtlMs?: number;
+  now?: () => number;
+}
+
+export function createSlackApi(options: SlackApiOptions): SlackApi {
+  const client = new WebClient(options.token, {
+    slackApiUrl: options.apiUrl,
+    // Two quick retries on 5xx/429/network errors, then give up: the caller reports the failure.
+    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: false },
+    timeout: 10_000,
+    logLevel: LogLevel.ERROR,
+  });
+  const now = options.now ?? Date.now;
+  const groupTtl = options.groupTtlMs ?? 5 * 60_000;
+  const groups = new Map<string, { members: string[]; expires: number }>();
+  const names = new Map<string, string>();
+
+  return {
+    async updateMessage(channel, ts, text, blocks) {
+      await client.chat.update({ channel, ts, text, blocks: blocks as never });
+    },
+    async postThreadReply(channel, threadTs, text) {
+      await client.chat.postMessage({ channel, thread_ts: threadTs, text, unfurl_links: false, unfurl_media: false });
+    },
+    async postEphemeral(channel, user, text) {
+      await client.chat.postEphemeral({ channel, user, text });
+    },
+    async openModal(triggerId, view) {
+      await client.views.open({ trigger_id: triggerId, view: view as never });
+    },
+    async groupMembers(groupId) {
+      const cached = groups.get(groupId);
+      if (cached && cached.expires > now()) return cached.members;
+      const result = await client.usergroups.users.list({ usergroup: groupId });
+      const members = result.users ?? [];
+      groups.set(groupId, { members, expires: now() + groupTtl });
+      return members;
+    },
+    async userName(userId) {
+      const cached = names.get(userId);
+      if (cached) return cached;
+      try {
+        const result = await client.users.info({ user: userId });
+        const name = result.user?.profile?.display_name || result.user?.real_name || result.user?.name;
+        if (name) names.set(userId, name);
+        return name;
+      } catch {
+        return undefined;
+      }
+    },
+  };
+}
+
+/** Slack's error code for a failed call (`channel_not_found`…), or a short description. */
+export function slackErrorCode(error: unknown): string {
+  const data = (error as { data?: { error?: string } }).data;
+  if (data?.error) return data.error;
+  const code = (error as { code?: string }).code;
+  return code ?? (error instanceof Error ? error.message : String(error));
+}

@@ -1,0 +1,56 @@
+// The modal that asks a rejecter why. The request reference travels in private_metadata, so any
+// replica can act on the submission.
+import {
+  REJECT_MODAL_CALLBACK_ID,
+  REJECT_REASON_ACTION_ID,
+  REJECT_REASON_BLOCK_ID,
+  type RequestReference,
+} from "../../common/reference.js";
+import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
+import { encodeModalMetadata } from "./payload.js";
+
+export const MAX_REASON_LENGTH = 1000;
+
+export function rejectModal(reference: RequestReference, channel: string, ts: string): object {
+  return {
+    type: "modal",
+    callback_id: REJECT_MODAL_CALLBACK_ID,
+    private_metadata: encodeModalMetadata({ reference, channel, ts }),
+    title: { type: "plain_text", text: "Reject deployment" },
+    submit: { type: "plain_text", text: "Reject" },
+    close: { type: "plain_text", text: "Cancel" },
+    blocks: [
+      {
+        type: "section",
+        text: {
+          type: "mrkdwn",
+          text: truncate(
+            `Reject deploying *${escapeMrkdwn(reference.repository)}* to *${escapeMrkdwn(reference.environment)}*? The run stops and your reason goes to GitHub and the channel.`,
+            3000,
+          ),
+        },
+      },
+      {
+        type: "input",
+        block_id: REJECT_REASON_BLOCK_ID,
+        label: { type: "plain_text", text: "Reason" },
+        element: {
+          type: "plain_text_input",
+          action_id: REJECT_REASON_ACTION_ID,
+          multiline: true,
+          max_length: MAX_REASON_LENGTH,
+          placeholder: { type: "plain_text", text: "What has to change before this can ship?" },
+        },
+      },
+    ],
+  };
+}
+
+/** Slack's `response_action: errors` answer for a blank reason; null when the reason is fine. */
+export function reasonErrors(reason: string | null | undefined): object | null {
+  if (reason && reason.trim().length > 0) return null;
+  return {
+    response_action: "errors",
+    errors: { [REJECT_REASON_BLOCK_ID]: "Please say why you are rejecting: the reason goes to GitHub and the channel." },
+  };
+}
