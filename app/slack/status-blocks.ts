@@ -1,6 +1,8 @@
 // How a request message looks after people act on it: progress while votes come in, then the outcome
 // in place of the buttons. Slack must never say "approved" before GitHub accepted it, so an approval
 // that is not delivered yet says so.
+import type { KnownBlock } from "@slack/web-api";
+import { replaceActionsBlock } from "../../common/message.js";
 import { BLOCK_IDS } from "../../common/reference.js";
 import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
 
@@ -13,23 +15,17 @@ export type RequestStatus =
   | { kind: "expired"; at: Date }
   | { kind: "closed"; note: string };
 
-type Block = { type: string; block_id?: string; [key: string]: unknown };
-
-/** The message's blocks with the status shown: beside the buttons while open, instead of them once closed. */
-export function renderStatus(original: unknown[], status: RequestStatus): { text: string; blocks: Block[] } {
-  const base = (original as Block[]).filter((b) => b.block_id !== BLOCK_IDS.status);
-  const block: Block = {
+/** The message's blocks with the status shown: above the buttons while open, instead of them once closed. */
+export function renderStatus(original: unknown[], status: RequestStatus): { text: string; blocks: KnownBlock[] } {
+  const blocks = original as KnownBlock[];
+  const block: KnownBlock = {
     type: "section",
     block_id: BLOCK_IDS.status,
     text: { type: "mrkdwn", text: truncate(statusLine(status), 3000) },
   };
-  const open = status.kind === "progress";
-  const index = base.findIndex((b) => b.block_id === BLOCK_IDS.actions);
-  const blocks = [...base];
-  if (index === -1) blocks.push(block);
-  else if (open) blocks.splice(index, 0, block);
-  else blocks.splice(index, 1, block);
-  return { text: plainSummary(status), blocks: blocks.slice(0, 50) };
+  const buttons = blocks.find((b) => b.block_id === BLOCK_IDS.actions);
+  const shown = status.kind === "progress" && buttons ? [block, buttons] : [block];
+  return { text: plainSummary(status), blocks: replaceActionsBlock(blocks, shown) };
 }
 
 export function statusLine(status: RequestStatus): string {

@@ -1,0 +1,270 @@
+// The App served for real (Probot's HTTP server on loopback) against the fake Slack and fake GitHub,
+// on a real SQLite file or a fresh PostgreSQL database. Requests are posted with the Action's own
+// message code, and clicks are built from the buttons that were really posted.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { Probot, ProbotOctokit, Server } from "probot";
+import { type AppHandle, slackDeployGate } from "../../app/index.js";
+import { openStore } from "../../app/store/index.js";
+import type { Store } from "../../app/store/types.js";
+import { buildRequestMessage } from "../../common/message.js";
+import { ACTION_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
+import { createSlackClient, postRequestMessage } from "../../src/slack.js";
+import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
+import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
+import { createTestDatabase, type TestDatabase } from "./postgres.js";
+import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
+import { postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
+
+export type Backend = "sqlite" | "postgres";
+
+export const APP_ID = 4242;
+export const WEBHOOK_SECRET = "webhook-secret-for-tests";
+export const SIGNING_SECRET = "slack-signing-secret-for-tests";
+export const REPO = "acme/api";
+export const INSTALLATION_ID = 77;
+
+/** Slack users of the default scene. */
+export const USERS = {
+  alice: "U0ALICE",
+  bob: "U0BOB",
+  carol: "U0CAROL", // in the SRE group
+  mallory: "U0MALLORY", // nobody's approver
+  dave: "U0DAVE", // triggers runs
+} as const;
+export const SRE_GROUP = "S0SRE";
+
+export const DEFAULT_POLICY = `
+environments:
+  production:
+    approvers:
+      users: [${USERS.alice}, ${USERS.bob}, ${USERS.dave}]
+      groups: [${SRE_GROUP}]
+    required-approvals: 1
+github-users:
+  ${USERS.alice}: alice
+  ${USERS.bob}: bob
+  ${USERS.dave}: dave
+`;
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+
+export interface Harness {
+  slack: FakeSlack;
+  github: FakeGitHub;
+  store: Store;
+  appUrl: string;
+  handle: AppHandle;
+  /** Stops the App (not the fakes or the database) and starts a fresh one on the same database. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+  addRun(runId: number, options?: { actor?: string; attempt?: number }): void;
+  /** Posts a request message as the Action does; returns the message as Slack stored it. */
+  postRequest(runId: number, options?: { environment?: string; attempt?: number }): Promise<FakeMessage>;
+  click(message: FakeMessage, action: "approve" | "reject", user: string): Promise<RouteResponse>;
+  /** Submits the reject modal most recently opened for `user`. */
+  submitReason(user: string, reason: string): Promise<RouteResponse>;
+  gate(runId: number, environment?: string): Promise<void>;
+  /** Waits for every acknowledged interaction to finish its work. */
+  settle(): Promise<void>;
+  message(ts: string): FakeMessage;
+  ephemeralsFor(user: string): string[];
+  threadOf(ts: string): string[];
+}
+
+export async function startHarness(backend: Backend, options: { policy?: string | null } = {}): Promise<Harness> {
+  const dir = mkdtempSync(join(tmpdir(), "sdg-app-"));
+  let database: TestDatabase | undefined;
+  let databaseUrl: string;
+  if (backend === "postgres") {
+    database = await createTestDatabase();
+    databaseUrl = database.url;
+  } else {
+    databaseUrl = `sqlite://${join(dir, "app.db")}`;
+  }
+
+  const slack = await startFakeSlack({
+    users: {
+      [USERS.alice]: { name: "alice", realName: "Alice Approver" },
+      [USERS.bob]: { name: "bob", realName: "Bob Approver" },
+      [USERS.carol]: { name: "carol", realName: "Carol SRE" },
+      [USERS.mallory]: { name: "mallory", realName: "Mallory Outsider" },
+      [USERS.dave]: { name: "dave", realName: "Dave Developer" },
+    },
+    usergroups: { [SRE_GROUP]: [USERS.carol] },
+  });
+  const github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });
+  github.addRepository({ fullName: REPO, defaultBranch: "main" });
+  github.addRepository({ fullName: "acme/.github", defaultBranch: "main" });
+  github.addInstallation({ id: INSTALLATION_ID, account: "acme", repositories: [REPO, "acme/.github"] });
+  const policy = options.policy === undefined ? DEFAULT_POLICY : options.policy;
+  if (policy !== null) github.setFile(REPO, ".github/slack-deploy-gate.yml", policy);
+  github.addCommit(REPO, { sha: "a".repeat(40), message: "Ship the thing\n\nDetails" });
+
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
+  let store!: Store;
+  let server!: Server;
+  let handle!: AppHandle;
+  let appUrl = "";
+
+  async function start(): Promise<void> {
+    store = await openStore(databaseUrl);
+    server = new Server({
+      Probot: Probot.defaults({
+        appId: APP_ID,
+        privateKey,
+        secret: WEBHOOK_SECRET,
+        baseUrl: github.apiUrl,
+        // Keep Octokit's in-line retries short so a test of GitHub failures stays fast.
+        Octokit: ProbotOctokit.defaults({ retry: { retryAfterBaseValue: 10 } }),
+        log,
+      }),
+      port: 0,
+      host: "127.0.0.1",
+      log,
+      enableStaticFiles: false,
+    });
+    await server.load(
+      slackDeployGate(
+        {
+          store,
+          slackSigningSecret: SIGNING_SECRET,
+          slackBotToken: DEFAULT_BOT_TOKEN,
+          slackApiUrl: slack.url,
+          sweepIntervalMs: 0,
+          policyTtlMs: 60_000,
+        },
+        (h) => {
+          handle = h;
+        },
+      ),
+    );
+    const http = await server.start();
+    const address = http.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    appUrl = `http://127.0.0.1:${port}`;
+    github.webhookUrl = `${appUrl}/api/github/webhooks`;
+  }
+
+  async function stop(): Promise<void> {
+    await handle.stop();
+    await server.stop();
+    await store.close();
+  }
+
+  await start();
+
+  const harness: Harness = {
+    slack,
+    github,
+    get store() {
+      return store;
+    },
+    get appUrl() {
+      return appUrl;
+    },
+    get handle() {
+      return handle;
+    },
+    async restart() {
+      await stop();
+      await start();
+    },
+    async close() {
+      await stop();
+      await slack.close();
+      await github.close();
+      await database?.drop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+    addRun(runId, opts = {}) {
+      github.addRun({
+        repository: REPO,
+        runId,
+        runAttempt: opts.attempt ?? 1,
+        headSha: "a".repeat(40),
+        headBranch: "main",
+        actor: opts.actor ?? "dave",
+        workflowName: "Deploy",
+        event: "push",
+        waitingEnvironments: ["production"],
+      });
+    },
+    async postRequest(runId, opts = {}) {
+      const reference: RequestReference = {
+        repository: REPO,
+        runId,
+        runAttempt: opts.attempt ?? 1,
+        environment: opts.environment ?? "production",
+        mode: "gate",
+        requestId: newRequestId(),
+      };
+      const message = buildRequestMessage({
+        reference,
+        serverUrl: "https://github.com",
+        workflow: "Deploy",
+        ref: "refs/heads/main",
+        sha: "a".repeat(40),
+        commitTitle: "Ship the thing",
+        actor: "dave",
+        eventName: "push",
+        mentions: [],
+      });
+      const posted = await postRequestMessage(createSlackClient(DEFAULT_BOT_TOKEN, slack.url), DEFAULT_CHANNEL_ID, message);
+      return harness.message(posted.ts);
+    },
+    async click(message, action, user) {
+      const payload = blockActionsPayload({
+        message: harness.message(message.ts),
+        actionId: action === "approve" ? ACTION_IDS.approve : ACTION_IDS.reject,
+        user: { id: user },
+        triggerId: slack.issueTriggerId(user),
+      });
+      return postSignedToSlackRoute(`${appUrl}/slack/interactions`, payload, SIGNING_SECRET);
+    },
+    async submitReason(user, reason) {
+      const opened = [...slack.views].reverse().find((v) => v.user === user) ?? slack.views.at(-1);
+      if (!opened) throw new Error(`no modal was opened for ${user}`);
+      const payload = viewSubmissionPayload({
+        view: { ...(opened.view as object), id: opened.id } as never,
+        values: { sdg_reason: { sdg_reason_input: { type: "plain_text_input", value: reason } } },
+        user: { id: user },
+      });
+      return postSignedToSlackRoute(`${appUrl}/slack/interactions`, payload, SIGNING_SECRET);
+    },
+    async gate(runId, environment = "production") {
+      const answer = await github.sendDeploymentProtectionRule(REPO, runId, environment);
+      if (answer.status >= 300) throw new Error(`the App answered the webhook with ${answer.status}: ${answer.body}`);
+    },
+    settle: () => handle.idle(),
+    message(ts) {
+      const found = slack.messages.find((m) => m.ts === ts && !m.thread_ts);
+      if (!found) throw new Error(`no message ${ts}`);
+      return found;
+    },
+    ephemeralsFor(user) {
+      return slack.ephemerals.filter((e) => e.user === user).map((e) => e.text);
+    },
+    threadOf(ts) {
+      return slack.messages.filter((m) => m.thread_ts === ts).map((m) => m.text);
+    },
+  };
+  return harness;
+}
+
+/** The status line the App put in place of (or above) the buttons, or undefined. */
+export function statusText(message: FakeMessage): string | undefined {
+  const block = (message.blocks as { block_id?: string; text?: { text?: string } }[]).find((b) => b.block_id === "sdg_status");
+  return block?.text?.text;
+}
+
+export function hasButtons(message: FakeMessage): boolean {
+  return (message.blocks as { block_id?: string }[]).some((b) => b.block_id === "sdg_actions");
+}
