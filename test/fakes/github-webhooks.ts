@@ -1,0 +1,228 @@
+// Webhook deliveries as GitHub makes them: payloads checked against @octokit/webhooks-schemas before
+// they leave, signed with the webhook secret (X-Hub-Signature-256), posted with GitHub's headers.
+import { createHmac, randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Ajv, type ValidateFunction } from "ajv";
+import addFormatsModule from "ajv-formats";
+import type { Urls } from "./github-objects.js";
+import { nodeId, webhookRepository, webhookUser } from "./github-objects.js";
+import type { CommitState, InstallationState, RepositoryState, RunState } from "./github-state.js";
+import { stableId } from "./github-state.js";
+
+const SCHEMA_ID = "https://fake-github.invalid/webhooks.json";
+
+export class WebhookPayloadError extends Error {
+  override name = "WebhookPayloadError";
+}
+
+class WebhookSchemas {
+  private readonly ajv: Ajv;
+  private readonly definitions: Set<string>;
+  private readonly validators = new Map<string, ValidateFunction>();
+
+  constructor() {
+    const require = createRequire(import.meta.url);
+    const schema = JSON.parse(readFileSync(require.resolve("@octokit/webhooks-schemas"), "utf8")) as {
+      definitions: Record<string, Record<string, unknown>>;
+    };
+    // Each definition repeats `$schema`; only the root may carry it.
+    const definitions: Record<string, unknown> = {};
+    for (const [name, definition] of Object.entries(schema.definitions)) {
+      const { $schema: _ignored, ...rest } = definition;
+      definitions[name] = rest;
+    }
+    this.definitions = new Set(Object.keys(definitions));
+    this.ajv = new Ajv({ strict: false, allErrors: true, validateSchema: false });
+    addFormatsModule.default(this.ajv);
+    // Annotation for the TypeScript generator (@octokit/webhooks-types); no validation meaning.
+    this.ajv.addKeyword({ keyword: "tsAdditionalProperties", schemaType: "boolean" });
+    this.ajv.addSchema({ $id: SCHEMA_ID, definitions });
+  }
+
+  /** Throws WebhookPayloadError listing what is wrong. */
+  check(event: string, payload: object): void {
+    const action = (payload as { action?: unknown }).action;
+    const name = typeof action === "string" ? `${event}$${action}` : `${event}$event`;
+    if (!this.definitions.has(name)) {
+      throw new WebhookPayloadError(`@octokit/webhooks-schemas has no schema "${name}"`);
+    }
+    let validate = this.validators.get(name);
+    if (!validate) {
+      validate = this.ajv.compile({ $ref: `${SCHEMA_ID}#/definitions/${name}` });
+      this.validators.set(name, validate);
+    }
+    if (!validate(payload)) {
+      throw new WebhookPayloadError(
+        `"${name}" payload does not match @octokit/webhooks-schemas: ${this.ajv.errorsText(validate.errors, { dataVar: "payload" })}`,
+      );
+    }
+  }
+}
+
+let schemas: WebhookSchemas | undefined;
+
+export function checkWebhookPayload(event: string, payload: object): void {
+  schemas ??= new WebhookSchemas();
+  schemas.check(event, payload);
+}
+
+export function signWebhook(secret: string, body: string): string {
+  return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
+}
+
+export async function deliverWebhook(options: {
+  url: string;
+  secret: string;
+  appId: number;
+  event: string;
+  payload: object;
+}): Promise<{ status: number; body: string; delivery: string }> {
+  checkWebhookPayload(options.event, options.payload);
+  const body = JSON.stringify(options.payload);
+  const delivery = randomUUID();
+  const response = await fetch(options.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/fake",
+      "x-github-event": options.event,
+      "x-github-delivery": delivery,
+      "x-github-hook-id": String(stableId(`hook:${options.appId}`)),
+      "x-github-hook-installation-target-type": "integration",
+      "x-github-hook-installation-target-id": String(options.appId),
+      "x-hub-signature-256": signWebhook(options.secret, body),
+    },
+    body,
+  });
+  return { status: response.status, body: await response.text(), delivery };
+}
+
+function installationLite(installation: InstallationState | undefined) {
+  return installation
+    ? { installation: { id: installation.id, node_id: nodeId("Installation", installation.id) } }
+    : {};
+}
+
+function organization(urls: Urls, login: string) {
+  const id = stableId(login);
+  const url = `${urls.api}/orgs/${login}`;
+  return {
+    login,
+    id,
+    node_id: nodeId("Organization", id),
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: `${urls.web}/avatars/${login}`,
+    description: null,
+  };
+}
+
+export function deploymentProtectionRulePayload(
+  urls: Urls,
+  input: {
+    repo: RepositoryState;
+    run: RunState;
+    environment: string;
+    installation: InstallationState | undefined;
+    pushedAt: string;
+  },
+): object {
+  const { repo, run, environment } = input;
+  const deploymentId = stableId(`${repo.fullName}:${run.runId}:${run.runAttempt}:${environment}`);
+  const deploymentUrl = `${urls.api}/repos/${repo.fullName}/deployments/${deploymentId}`;
+  return {
+    action: "requested",
+    environment,
+    event: run.event,
+    deployment_callback_url: `${urls.api}/repos/${repo.fullName}/actions/runs/${run.runId}/deployment_protection_rule`,
+    deployment: {
+      url: deploymentUrl,
+      id: deploymentId,
+      node_id: nodeId("Deployment", deploymentId),
+      sha: run.headSha,
+      ref: run.headBranch,
+      task: "deploy",
+      payload: {},
+      original_environment: environment,
+      environment,
+      description: null,
+      creator: webhookUser(urls, run.triggeringActor),
+      created_at: run.updatedAt,
+      updated_at: run.updatedAt,
+      statuses_url: `${deploymentUrl}/statuses`,
+      repository_url: `${urls.api}/repos/${repo.fullName}`,
+      transient_environment: false,
+      production_environment: /prod/i.test(environment),
+    },
+    pull_requests: [],
+    repository: webhookRepository(urls, repo, input.pushedAt),
+    organization: organization(urls, repo.owner),
+    sender: webhookUser(urls, run.triggeringActor),
+    ...installationLite(input.installation),
+  };
+}
+
+/** `push` to the default branch whose head commit modifies `files`. */
+export function pushPayload(
+  urls: Urls,
+  input: {
+    repo: RepositoryState;
+    before: CommitState | undefined;
+    after: CommitState;
+    files: string[];
+    installation: InstallationState | undefined;
+    pushedAt: number;
+  },
+): object {
+  const { repo, after } = input;
+  const before = input.before?.sha ?? "0".repeat(40);
+  const author = {
+    name: after.author,
+    email: `${after.author}@users.noreply.github.invalid`,
+    username: after.author,
+  };
+  const headCommit = {
+    id: after.sha,
+    tree_id: stableId(`tree:${after.sha}`).toString(16).padStart(40, "0"),
+    distinct: true,
+    message: after.message,
+    timestamp: after.date,
+    url: `${urls.web}/${repo.fullName}/commit/${after.sha}`,
+    author,
+    committer: author,
+    added: [],
+    removed: [],
+    modified: [...input.files],
+  };
+  return {
+    ref: `refs/heads/${repo.defaultBranch}`,
+    before,
+    after: after.sha,
+    created: false,
+    deleted: false,
+    forced: false,
+    base_ref: null,
+    compare: `${urls.web}/${repo.fullName}/compare/${before.slice(0, 12)}...${after.sha.slice(0, 12)}`,
+    commits: [headCommit],
+    head_commit: headCommit,
+    // Push payloads carry the repository's dates as Unix seconds.
+    repository: {
+      ...webhookRepository(urls, repo, new Date(input.pushedAt * 1000).toISOString()),
+      created_at: Math.floor(Date.parse(repo.createdAt) / 1000),
+      pushed_at: input.pushedAt,
+      stargazers: 0,
+      master_branch: repo.defaultBranch,
+      organization: repo.owner,
+    },
+    pusher: { name: after.author, email: `${after.author}@users.noreply.github.invalid` },
+    organization: organization(urls, repo.owner),
+    sender: webhookUser(urls, after.author),
+    ...installationLite(input.installation),
+  };
+}

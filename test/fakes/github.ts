@@ -1,0 +1,393 @@
+// A fake GitHub for tests: GitHub's REST API under `/api/v3` on loopback (Probot reaches it with
+// GHE_HOST/GHE_PROTOCOL, @actions/github with GITHUB_API_URL). Every request is checked against
+// GitHub's own description (@octokit/openapi); whatever the real API would refuse is answered as
+// GitHub answers it AND recorded in `violations`, so a test can demand there were none.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GitHubAuth } from "./github-auth.js";
+import type { AppIdentity, Urls } from "./github-objects.js";
+import { githubOpenApi } from "./github-openapi.js";
+import {
+  type Call,
+  type Dispatch,
+  DOCS,
+  error,
+  handlers,
+  type Reply,
+  type Review,
+  type RouteContext,
+} from "./github-routes.js";
+import { fakeSha, GitHubState, type NewRun, type RunState } from "./github-state.js";
+import * as webhooks from "./github-webhooks.js";
+
+export type { Dispatch, Review } from "./github-routes.js";
+export { WebhookPayloadError } from "./github-webhooks.js";
+
+const API_PREFIX = "/api/v3";
+const MAX_BODY_BYTES = 10 * 1024 * 1024;
+
+export interface FakeGitHubOptions {
+  appId: number;
+  /** PEM, PKCS#1 or PKCS#8. Only its public half is used, to verify the App's JWTs. */
+  privateKey: string;
+  webhookSecret: string;
+  /** Where webhooks go (e.g. the App's `/api/github/webhooks`); can be set later on the instance. */
+  webhookUrl?: string;
+  port?: number;
+  /** Extra tokens, such as a workflow's GITHUB_TOKEN, each able to see one repository. */
+  staticTokens?: Record<string, { repository: string }>;
+  appSlug?: string;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** Below `/api/v3`, without the query string. */
+  path: string;
+  query: string;
+  operationId: string | undefined;
+  status: number;
+  body?: unknown;
+}
+
+export type RunSnapshot = RunState;
+
+export interface FakeGitHub {
+  url: string;
+  apiUrl: string;
+  host: string;
+  webhookUrl: string | undefined;
+  violations: string[];
+  requests: RecordedRequest[];
+  reviews: Review[];
+  dispatches: Dispatch[];
+  addInstallation(i: { id: number; account: string; repositories: string[] }): void;
+  addRepository(r: {
+    fullName: string;
+    defaultBranch?: string;
+    private?: boolean;
+    files?: Record<string, string>;
+  }): void;
+  setFile(fullName: string, path: string, content: string | null, branch?: string): void;
+  addCommit(fullName: string, c: { sha: string; message: string; author?: string }): void;
+  addRun(r: NewRun): void;
+  getRun(repository: string, runId: number): RunSnapshot;
+  rerun(repository: string, runId: number): void;
+  cancelRun(repository: string, runId: number): void;
+  checkRuns(repository: string): {
+    id: number;
+    name: string;
+    headSha: string;
+    status: string;
+    conclusion: string | null;
+    externalId: string | null;
+    output: { title: string | null; summary: string | null; text: string | null };
+  }[];
+  sendWebhook(event: string, payload: object): Promise<{ status: number; body: string }>;
+  deploymentProtectionRulePayload(repository: string, runId: number, environment: string): object;
+  sendDeploymentProtectionRule(
+    repository: string,
+    runId: number,
+    environment: string,
+  ): Promise<{ status: number; body: string }>;
+  pushPayload(repository: string, files: string[]): object;
+  failNext(match: { method?: string; path: RegExp }, status: number, times?: number): void;
+  setLatency(ms: number): void;
+  close(): Promise<void>;
+}
+
+interface Failure {
+  method: string | undefined;
+  path: RegExp;
+  status: number;
+  remaining: number;
+}
+
+export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
+  const openapi = githubOpenApi();
+  const state = new GitHubState();
+  const auth = new GitHubAuth(options.appId, options.privateKey, options.staticTokens ?? {});
+  const app: AppIdentity = {
+    id: options.appId,
+    slug: options.appSlug ?? "slack-deploy-gate",
+    name: "slack-deploy-gate",
+    owner: "slack-deploy-gate",
+    createdAt: "2024-01-01T00:00:00Z",
+  };
+  const urls: Urls = { web: "", api: "" };
+  const violations: string[] = [];
+  const requests: RecordedRequest[] = [];
+  const reviews: Review[] = [];
+  const dispatches: Dispatch[] = [];
+  const failures: Failure[] = [];
+  let latencyMs = 0;
+  const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? "GET").toUpperCase();
+    const url = new URL(req.url ?? "/", "http://fake.invalid");
+    const raw = await readBody(req);
+    const apiPath = url.pathname.startsWith(`${API_PREFIX}/`)
+      ? url.pathname.slice(API_PREFIX.length)
+      : undefined;
+    const record: RecordedRequest = {
+      method,
+      path: apiPath ?? url.pathname,
+      query: url.search,
+      operationId: undefined,
+      status: 0,
+    };
+    const refuse = (reply: Reply, why: string) => {
+      violations.push(`${method} ${url.pathname}${url.search} → ${reply.status}: ${why}`);
+      return reply;
+    };
+
+    const reply = await (async (): Promise<Reply> => {
+      if (raw === undefined) return refuse(error(413, "Payload too large"), "body over 10 MiB");
+      const match = apiPath === undefined ? ({ kind: "not-found" } as const) : openapi.match(method, apiPath);
+      if (match.kind === "not-found")
+        return refuse(error(404, "Not Found"), "no such operation in GitHub's REST API");
+      const { operation, params } = match;
+      record.operationId = operation.operationId;
+
+      let body: unknown;
+      if (raw.length && operation.requestBody) {
+        try {
+          body = JSON.parse(raw.toString("utf8"));
+        } catch {
+          return refuse(error(400, "Problems parsing JSON"), "request body is not JSON");
+        }
+        record.body = body;
+      }
+      const problem =
+        openapi.checkParameters(operation, params, url.searchParams) ?? openapi.checkBody(operation, body);
+      if (problem)
+        return refuse(
+          error(422, problem.message, { errors: problem.errors }),
+          problem.message.replace(/\s+/g, " "),
+        );
+
+      const credential = auth.identify(req.headers.authorization);
+      if (credential.kind === "none") return refuse(error(401, "Requires authentication"), "no credentials");
+      if (credential.kind === "invalid") return refuse(error(401, credential.message), credential.message);
+      const handler = handlers[operation.operationId];
+      if (!handler) {
+        return refuse(
+          error(501, "Not Implemented"),
+          `fake-github does not implement ${operation.operationId}; add it`,
+        );
+      }
+      let repo: Call["repo"];
+      if (handler.needs === "app") {
+        if (credential.kind !== "app") {
+          return refuse(
+            error(401, "A JSON web token could not be decoded"),
+            `${operation.operationId} needs the App's JWT`,
+          );
+        }
+      } else {
+        if (credential.kind === "app") {
+          return refuse(
+            error(403, "Resource not accessible by integration"),
+            `${operation.operationId} needs an installation token, not the App's JWT`,
+          );
+        }
+        const fullName = `${params.owner}/${params.repo}`;
+        repo = state.repository(fullName);
+        // A repository the credential cannot see does not exist, as far as GitHub says.
+        if (!repo || !canSee(credential, repo.fullName, repo.name)) return error(404, "Not Found");
+      }
+
+      const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(apiPath ?? ""));
+      if (failure) {
+        failure.remaining -= 1;
+        if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
+        return { status: failure.status, body: { message: STATUS_CODES[failure.status] ?? "Error" } };
+      }
+      if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
+
+      const result = handler.handle(ctx, {
+        params,
+        query: url.searchParams,
+        body,
+        credential,
+        accept: req.headers.accept ?? "",
+        repo,
+      });
+      if (result.violation) refuse(result, result.violation);
+      if (!result.text && result.status < 500) {
+        const wrong = openapi.checkResponse(operation, result.status, result.body);
+        if (wrong)
+          violations.push(
+            `fake-github bug: ${operation.operationId} answered ${result.status} off schema: ${wrong}`,
+          );
+      }
+      return result;
+    })();
+
+    record.status = reply.status;
+    requests.push(record);
+    send(res, reply);
+  }
+
+  function canSee(credential: ReturnType<GitHubAuth["identify"]>, fullName: string, name: string): boolean {
+    if (credential.kind === "static") return credential.repository.toLowerCase() === fullName.toLowerCase();
+    if (credential.kind !== "installation") return false;
+    const installation = state.installations.get(credential.installationId);
+    if (!installation?.repositories.some((r) => r.toLowerCase() === fullName.toLowerCase())) return false;
+    return !credential.repositories || credential.repositories.includes(name.toLowerCase());
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((cause: unknown) => {
+      violations.push(`fake-github crashed on ${req.method} ${req.url}: ${String(cause)}`);
+      if (!res.headersSent) send(res, error(500, "Internal Server Error"));
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = `127.0.0.1:${port}`;
+  urls.web = `http://${host}`;
+  urls.api = `${urls.web}${API_PREFIX}`;
+
+  const mustRepository = (fullName: string) => {
+    const repo = state.repository(fullName);
+    if (!repo) throw new Error(`unknown repository ${fullName}: addRepository first`);
+    return repo;
+  };
+  const pushedAt = (fullName: string) => {
+    const repo = mustRepository(fullName);
+    return repo.commits.at(-1)?.date ?? repo.createdAt;
+  };
+
+  const fake: FakeGitHub = {
+    url: urls.web,
+    apiUrl: urls.api,
+    host,
+    webhookUrl: options.webhookUrl,
+    violations,
+    requests,
+    reviews,
+    dispatches,
+    addInstallation: (i) => state.addInstallation(i),
+    addRepository: (r) => state.addRepository(r),
+    setFile: (fullName, path, content, branch) => state.setFile(fullName, path, content, branch),
+    addCommit: (fullName, c) => state.addCommit(fullName, c),
+    addRun: (r) => state.addRun(r),
+    getRun(repository, runId) {
+      const run = state.mustRun(repository, runId);
+      return {
+        ...run,
+        waitingEnvironments: [...run.waitingEnvironments],
+        gatedEnvironments: [...run.gatedEnvironments],
+      };
+    },
+    rerun: (repository, runId) => state.rerun(repository, runId),
+    cancelRun: (repository, runId) => state.cancelRun(repository, runId),
+    checkRuns: (repository) =>
+      state.checkRuns
+        .filter((c) => c.repository.toLowerCase() === repository.toLowerCase())
+        .map((c) => ({
+          id: c.id,
+          name: c.name,
+          headSha: c.headSha,
+          status: c.status,
+          conclusion: c.conclusion,
+          externalId: c.externalId,
+          output: { ...c.output },
+        })),
+    async sendWebhook(event, payload) {
+      if (!fake.webhookUrl)
+        throw new Error("no webhookUrl: pass it to startFakeGitHub or set fake.webhookUrl");
+      const { status, body } = await webhooks.deliverWebhook({
+        url: fake.webhookUrl,
+        secret: options.webhookSecret,
+        appId: options.appId,
+        event,
+        payload,
+      });
+      return { status, body };
+    },
+    deploymentProtectionRulePayload(repository, runId, environment) {
+      const repo = mustRepository(repository);
+      return webhooks.deploymentProtectionRulePayload(urls, {
+        repo,
+        run: state.mustRun(repository, runId),
+        environment,
+        installation: state.installationFor(repo.fullName),
+        pushedAt: pushedAt(repository),
+      });
+    },
+    sendDeploymentProtectionRule(repository, runId, environment) {
+      return fake.sendWebhook(
+        "deployment_protection_rule",
+        fake.deploymentProtectionRulePayload(repository, runId, environment),
+      );
+    },
+    pushPayload(repository, files) {
+      const repo = mustRepository(repository);
+      const before = repo.commits.filter((c) => c.branch === repo.defaultBranch).at(-1);
+      const sha = fakeSha(`${repo.fullName}:push:${randomUUID()}`);
+      state.addCommit(repo.fullName, { sha, message: `Update ${files.join(", ")}`, author: repo.owner });
+      const after = repo.commits.at(-1);
+      if (!after) throw new Error("commit was not recorded");
+      return webhooks.pushPayload(urls, {
+        repo,
+        before,
+        after,
+        files,
+        installation: state.installationFor(repo.fullName),
+        pushedAt: Math.floor(Date.parse(after.date) / 1000),
+      });
+    },
+    failNext(match, status, times = 1) {
+      failures.push({ method: match.method?.toUpperCase(), path: match.path, status, remaining: times });
+    },
+    setLatency(ms) {
+      latencyMs = ms;
+    },
+    close() {
+      return new Promise<void>((resolve, reject) => {
+        server.close((cause) => (cause ? reject(cause) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+  return fake;
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_BODY_BYTES) return undefined;
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  const headers: Record<string, string> = {
+    "x-github-request-id": randomUUID(),
+    "x-github-media-type": "github.v3; format=json",
+    "x-ratelimit-limit": "5000",
+    "x-ratelimit-remaining": "4999",
+    "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
+  };
+  if (reply.text) {
+    res.writeHead(reply.status, { ...headers, "content-type": reply.text.contentType });
+    res.end(reply.text.content);
+  } else if (reply.body === undefined) {
+    res.writeHead(reply.status, headers);
+    res.end();
+  } else {
+    res.writeHead(reply.status, { ...headers, "content-type": "application/json; charset=utf-8" });
+    res.end(JSON.stringify(reply.body));
+  }
+}
+
+export { DOCS as GITHUB_DOCS_URL };
