@@ -1,0 +1,488 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import {
+  type BlockActionsInteraction,
+  decodeModalMetadata,
+  encodeModalMetadata,
+  type Interaction,
+  PayloadError,
+  parseInteraction,
+  type ViewSubmissionInteraction,
+} from "../app/slack/payload.js";
+import { buildRequestMessage } from "../common/message.js";
+import {
+  ACTION_IDS,
+  BLOCK_IDS,
+  encodeReference,
+  REJECT_MODAL_CALLBACK_ID,
+  REJECT_REASON_ACTION_ID,
+  REJECT_REASON_BLOCK_ID,
+  type RequestReference,
+  referenceToMetadata,
+} from "../common/reference.js";
+import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeSlack, startFakeSlack } from "./fakes/slack.js";
+import { blockActionsPayload, type PostedMessage, viewSubmissionPayload } from "./helpers/slack-clicks.js";
+import { formEncodePayload } from "./helpers/slack-sign.js";
+
+const REF: RequestReference = {
+  repository: "acme/api",
+  runId: 4242,
+  runAttempt: 2,
+  environment: "production",
+  mode: "gate",
+  requestId: "req_abcdefgh12",
+};
+const CLICKER = { id: "U0JANE", username: "jane" };
+
+let slack: FakeSlack;
+
+beforeAll(async () => {
+  slack = await startFakeSlack();
+});
+afterAll(async () => {
+  await slack.close();
+});
+beforeEach(() => slack.reset());
+
+async function slackCall(method: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const response = await fetch(`${slack.url}${method}`, {
+    method: "POST",
+    headers: {
+      authorization: `Bearer ${DEFAULT_BOT_TOKEN}`,
+      "content-type": "application/json; charset=utf-8",
+    },
+    body: JSON.stringify(body),
+  });
+  const json = (await response.json()) as Record<string, unknown>;
+  expect(json.ok, JSON.stringify(json)).toBe(true);
+  return json;
+}
+
+/** Posts the Action's real request message to the fake Slack and returns it as stored. */
+async function postRequestMessage(ref: RequestReference = REF): Promise<PostedMessage> {
+  const message = buildRequestMessage({
+    reference: ref,
+    serverUrl: "https://github.com",
+    workflow: "Deploy",
+    ref: "refs/heads/main",
+    sha: "0123456789abcdef0123456789abcdef01234567",
+    commitTitle: "Ship it",
+    actor: "octocat",
+    eventName: "push",
+    mentions: [],
+  });
+  const { ts } = (await slackCall("chat.postMessage", { channel: DEFAULT_CHANNEL_ID, ...message })) as {
+    ts: string;
+  };
+  const stored = slack.messages.find((m) => m.ts === ts);
+  if (!stored) throw new Error("the fake did not store the message");
+  return stored;
+}
+
+function parse(payload: unknown): Interaction {
+  return parseInteraction(Buffer.from(formEncodePayload(payload)));
+}
+
+function parseError(body: string | Buffer): PayloadError {
+  try {
+    parseInteraction(body);
+  } catch (error) {
+    expect(error).toBeInstanceOf(PayloadError);
+    return error as PayloadError;
+  }
+  throw new Error("expected a PayloadError");
+}
+
+describe("block_actions", () => {
+  it("parses an Approve click on the message the Action posted", async () => {
+    const message = await postRequestMessage();
+    const triggerId = slack.issueTriggerId(CLICKER.id);
+    const result = parse(
+      blockActionsPayload({ message, actionId: ACTION_IDS.approve, user: CLICKER, triggerId }),
+    );
+    expect(result.type).toBe("block_actions");
+    const click = result as BlockActionsInteraction;
+    expect(click.action).toBe("approve");
+    expect(click.reference).toEqual(REF);
+    expect(click.user).toEqual({ id: "U0JANE", username: "jane", team_id: message.team });
+    expect(click.channel).toEqual({ id: DEFAULT_CHANNEL_ID });
+    expect(click.message.ts).toBe(message.ts);
+    expect(click.message.blocks).toEqual(message.blocks);
+    expect(click.message.metadata).toEqual(referenceToMetadata(REF));
+    expect(click.actions).toEqual([
+      {
+        action_id: ACTION_IDS.approve,
+        block_id: BLOCK_IDS.actions,
+        value: encodeReference(REF),
+        action_ts: expect.stringMatching(/^\d+\.\d{6}$/),
+      },
+    ]);
+    expect(click.container).toEqual({
+      type: "message",
+      message_ts: message.ts,
+      channel_id: DEFAULT_CHANNEL_ID,
+      is_ephemeral: false,
+    });
+    expect(click.trigger_id).toBe(triggerId);
+    expect(click.api_app_id).toBe(message.app_id);
+    expect(click.response_url).toMatch(/^https:\/\/hooks\.slack\.com\/actions\//);
+    expect(click.team).toEqual({ id: message.team });
+  });
+
+  it("parses a Reject click", async () => {
+    const message = await postRequestMessage();
+    const result = parse(
+      blockActionsPayload({
+        message,
+        actionId: ACTION_IDS.reject,
+        user: CLICKER,
+        triggerId: slack.issueTriggerId(),
+      }),
+    );
+    expect(result).toMatchObject({ type: "block_actions", action: "reject", reference: REF });
+  });
+
+  it("copies the button as Slack does", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.reject,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    expect((payload.actions as unknown[])[0]).toEqual({
+      action_id: ACTION_IDS.reject,
+      block_id: BLOCK_IDS.actions,
+      text: { type: "plain_text", text: "Reject" },
+      value: encodeReference(REF),
+      style: "danger",
+      type: "button",
+      action_ts: expect.any(String),
+    });
+  });
+
+  it("cannot click a button that was never posted", async () => {
+    const message = await postRequestMessage();
+    expect(() =>
+      blockActionsPayload({ message, actionId: "sdg_approve_all", user: CLICKER, triggerId: "1.2.3" }),
+    ).toThrow(/no button with action_id "sdg_approve_all"/);
+  });
+
+  it("ignores other actions and other interaction types", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.approve,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    const other = {
+      ...payload,
+      actions: [{ ...(payload.actions as object[])[0], action_id: "something_else" }],
+    };
+    expect(parse(other)).toEqual({ type: "ignored", reason: 'action "something_else" is not handled' });
+    expect(parse({ type: "view_closed", user: { id: "U0JANE" } })).toEqual({
+      type: "ignored",
+      reason: 'interaction type "view_closed" is not handled',
+    });
+    expect(parse({ type: "shortcut", callback_id: "x" })).toMatchObject({ type: "ignored" });
+  });
+
+  it("ignores clicks outside a channel message", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.approve,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    expect(parse({ ...payload, container: { type: "view", view_id: "V1" } })).toEqual({
+      type: "ignored",
+      reason: "click in a view, not in a message",
+    });
+    const { message: _m, ...ephemeral } = payload;
+    expect(
+      parse({ ...ephemeral, container: { ...(payload.container as object), is_ephemeral: true } }),
+    ).toEqual({
+      type: "ignored",
+      reason: "click in an ephemeral message",
+    });
+  });
+
+  it("reports a bad reference with who clicked and where, so the clicker can be told", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.approve,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    const forged = {
+      ...payload,
+      actions: [{ ...(payload.actions as object[])[0], value: 'sdg1:["acme/api",0]' }],
+    };
+    const error = parseError(formEncodePayload(forged));
+    expect(error.kind).toBe("bad_reference");
+    expect(error.message).toBe(
+      "the button carries no valid request reference: reference has the wrong shape",
+    );
+    expect(error.context).toEqual({
+      userId: "U0JANE",
+      channelId: DEFAULT_CHANNEL_ID,
+      messageTs: message.ts,
+      responseUrl: payload.response_url,
+    });
+
+    const future = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: "sdg9:[]" }] };
+    expect(parseError(formEncodePayload(future)).message).toMatch(/unsupported reference version 9/);
+  });
+
+  it("refuses a button whose reference disagrees with the message metadata", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.approve,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    const other = encodeReference({ ...REF, runAttempt: 3 });
+    const tampered = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: other }] };
+    const error = parseError(formEncodePayload(tampered));
+    expect(error.kind).toBe("bad_reference");
+    expect(error.message).toBe("the button and the message metadata disagree");
+  });
+
+  it("accepts a click on a message without metadata (the button is the reference)", async () => {
+    const message = await postRequestMessage();
+    const { metadata: _metadata, ...bare } = message;
+    const result = parse(
+      blockActionsPayload({ message: bare, actionId: ACTION_IDS.approve, user: CLICKER, triggerId: "1.2.3" }),
+    );
+    expect(result).toMatchObject({ type: "block_actions", reference: REF });
+    expect((result as BlockActionsInteraction).message.metadata).toBeUndefined();
+  });
+
+  it("refuses clicks missing what the App needs, as malformed", async () => {
+    const message = await postRequestMessage();
+    const payload = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.approve,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
+    const cases: Array<[Record<string, unknown>, RegExp]> = [
+      [{ ...payload, user: undefined }, /^user is not an object$/],
+      [{ ...payload, user: { id: "not-a-user" } }, /^user\.id is not a valid Slack id$/],
+      [{ ...payload, channel: undefined }, /^channel is not an object$/],
+      [{ ...payload, message: undefined }, /^message is not an object$/],
+      [
+        { ...payload, message: { ...(payload.message as object), ts: "yesterday" } },
+        /^message\.ts is not a message ts$/,
+      ],
+      [{ ...payload, actions: [] }, /^actions is empty$/],
+      [{ ...payload, actions: "approve" }, /^actions is not a list$/],
+      [{ ...payload, trigger_id: undefined }, /^trigger_id is not a string$/],
+      [{ ...payload, response_url: 7 }, /^response_url is not a string$/],
+      [{ ...payload, container: undefined }, /^container is not an object$/],
+      [{ ...payload, actions: Array(26).fill((payload.actions as object[])[0]) }, /more than 25 items/],
+      [
+        {
+          ...payload,
+          message: { ...(payload.message as object), blocks: Array(101).fill({ type: "divider" }) },
+        },
+        /^message\.blocks has more than 100 items$/,
+      ],
+    ];
+    for (const [body, message] of cases) {
+      const error = parseError(formEncodePayload(body));
+      expect(error.kind, String(message)).toBe("malformed");
+      expect(error.message).toMatch(message);
+    }
+  });
+});
+
+describe("malformed forms", () => {
+  it("needs a payload field holding a JSON object with a type", () => {
+    expect(parseError("token=x&team_id=T1").message).toBe("the form has no payload field");
+    expect(parseError("payload=%7Bnot%20json").message).toBe("payload is not valid JSON");
+    expect(parseError("payload=%5B1%2C2%5D").message).toBe("payload is not an object");
+    expect(parseError("payload=null").message).toBe("payload is not an object");
+    expect(parseError(`payload=${encodeURIComponent("{}")}`).message).toBe("payload.type is missing");
+    expect(parseError("").kind).toBe("malformed");
+  });
+
+  it("refuses an oversized payload", () => {
+    const huge = `payload=${encodeURIComponent(JSON.stringify({ type: "block_actions", pad: "x".repeat(1024 * 1024) }))}`;
+    expect(parseError(huge).message).toBe("payload too large");
+  });
+});
+
+describe("reject modal metadata", () => {
+  it("round-trips the reference, channel and ts", () => {
+    const text = encodeModalMetadata({ reference: REF, channel: "C0DEPLOYS", ts: "1700000000.000100" });
+    expect(JSON.parse(text)).toEqual({
+      ref: encodeReference(REF),
+      channel: "C0DEPLOYS",
+      ts: "1700000000.000100",
+    });
+    expect(decodeModalMetadata(text)).toEqual({
+      reference: REF,
+      channel: "C0DEPLOYS",
+      ts: "1700000000.000100",
+    });
+  });
+
+  it("stays within Slack's 3000 characters for the longest reference", () => {
+    const longest: RequestReference = {
+      ...REF,
+      repository: `${"o".repeat(39)}/${"r".repeat(100)}`,
+      environment: "e".repeat(255),
+      requestId: "i".repeat(64),
+    };
+    const text = encodeModalMetadata({ reference: longest, channel: "C0DEPLOYS", ts: "1700000000.000100" });
+    expect(text.length).toBeLessThanOrEqual(3000);
+  });
+
+  it("refuses bad metadata with a reason", () => {
+    expect(() => decodeModalMetadata("")).toThrow("modal metadata is not valid JSON");
+    expect(() => decodeModalMetadata("[]")).toThrow("modal metadata has the wrong shape");
+    const good = JSON.parse(encodeModalMetadata({ reference: REF, channel: "C0DEPLOYS", ts: "1.2" }));
+    expect(() => decodeModalMetadata(JSON.stringify({ ...good, channel: "#deploys" }))).toThrow(
+      "invalid channel id",
+    );
+    expect(() => decodeModalMetadata(JSON.stringify({ ...good, ts: 1.2 }))).toThrow("invalid message ts");
+    expect(() => decodeModalMetadata(JSON.stringify({ ...good, ref: "sdg1:[]" }))).toThrow(/wrong shape/);
+    expect(() => decodeModalMetadata("x".repeat(3001))).toThrow("modal metadata too long");
+    expect(() => encodeModalMetadata({ reference: REF, channel: "deploys", ts: "1.2" })).toThrow(
+      "invalid channel id",
+    );
+  });
+});
+
+describe("view_submission of the reject modal", () => {
+  /** Opens the reject modal in the fake Slack, as the App would, and returns the recorded view. */
+  async function openRejectModal(privateMetadata: string, callbackId = REJECT_MODAL_CALLBACK_ID) {
+    await slackCall("views.open", {
+      trigger_id: slack.issueTriggerId(CLICKER.id),
+      view: {
+        type: "modal",
+        callback_id: callbackId,
+        private_metadata: privateMetadata,
+        title: { type: "plain_text", text: "Reject deployment" },
+        submit: { type: "plain_text", text: "Reject" },
+        close: { type: "plain_text", text: "Cancel" },
+        blocks: [
+          {
+            type: "input",
+            block_id: REJECT_REASON_BLOCK_ID,
+            label: { type: "plain_text", text: "Reason" },
+            element: {
+              type: "plain_text_input",
+              action_id: REJECT_REASON_ACTION_ID,
+              multiline: true,
+              max_length: 3000,
+            },
+          },
+        ],
+      },
+    });
+    const view = slack.views.at(-1);
+    if (!view) throw new Error("no view recorded");
+    return view;
+  }
+
+  function submit(view: Awaited<ReturnType<typeof openRejectModal>>, reason: string) {
+    return viewSubmissionPayload({
+      view,
+      values: {
+        [REJECT_REASON_BLOCK_ID]: { [REJECT_REASON_ACTION_ID]: { type: "plain_text_input", value: reason } },
+      },
+      user: CLICKER,
+    });
+  }
+
+  it("parses the reason and the reference from the submitted modal", async () => {
+    const metadata = encodeModalMetadata({
+      reference: REF,
+      channel: DEFAULT_CHANNEL_ID,
+      ts: "1700000000.000100",
+    });
+    const view = await openRejectModal(metadata);
+    const result = parse(submit(view, "  Tests are red on main \n"));
+    expect(result.type).toBe("view_submission");
+    const submission = result as ViewSubmissionInteraction;
+    expect(submission.reason).toBe("Tests are red on main");
+    expect(submission.modal).toEqual({
+      reference: REF,
+      channel: DEFAULT_CHANNEL_ID,
+      ts: "1700000000.000100",
+    });
+    expect(submission.user.id).toBe("U0JANE");
+    expect(submission.view.id).toBe(view.id);
+    expect(submission.view.callback_id).toBe(REJECT_MODAL_CALLBACK_ID);
+    expect(submission.view.private_metadata).toBe(metadata);
+  });
+
+  it("gives an empty reason for whitespace, which Slack lets through", async () => {
+    const view = await openRejectModal(
+      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
+    );
+    expect((parse(submit(view, "   ")) as ViewSubmissionInteraction).reason).toBe("");
+    // Slack itself will not submit a required input left empty.
+    expect(() => submit(view, "")).toThrow(/required input/);
+  });
+
+  it("treats a null value (an optional input left empty) as an empty reason", async () => {
+    const view = await openRejectModal(
+      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
+    );
+    const payload = submit(view, "x") as {
+      view: { state: { values: Record<string, Record<string, unknown>> } };
+    };
+    payload.view.state.values[REJECT_REASON_BLOCK_ID] = {
+      [REJECT_REASON_ACTION_ID]: { type: "plain_text_input", value: null },
+    };
+    expect((parse(payload) as ViewSubmissionInteraction).reason).toBe("");
+  });
+
+  it("ignores other modals", async () => {
+    const view = await openRejectModal("{}", "someone_elses_modal");
+    expect(parse(submit(view, "x"))).toEqual({
+      type: "ignored",
+      reason: 'view "someone_elses_modal" is not handled',
+    });
+  });
+
+  it("reports unreadable private_metadata as a bad reference", async () => {
+    const view = await openRejectModal("not json");
+    const error = parseError(formEncodePayload(submit(view, "because")));
+    expect(error.kind).toBe("bad_reference");
+    expect(error.message).toBe(
+      "the modal carries no valid request reference: modal metadata is not valid JSON",
+    );
+    expect(error.context).toEqual({ userId: "U0JANE" });
+  });
+
+  it("refuses a submission without the reason input as malformed", async () => {
+    const view = await openRejectModal(
+      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
+    );
+    const payload = submit(view, "x") as { view: { state: { values: Record<string, unknown> } } };
+    payload.view.state.values = {};
+    const error = parseError(formEncodePayload(payload));
+    expect(error.kind).toBe("malformed");
+    expect(error.message).toBe(
+      `view.state.values has no ${REJECT_REASON_BLOCK_ID}.${REJECT_REASON_ACTION_ID}`,
+    );
+  });
+
+  it("cannot fill an input the view does not have", async () => {
+    const view = await openRejectModal("{}");
+    expect(() =>
+      viewSubmissionPayload({
+        view,
+        values: { other_block: { other_input: { type: "plain_text_input", value: "x" } } },
+        user: CLICKER,
+      }),
+    ).toThrow(/has no input other_block\.other_input/);
+  });
+});
