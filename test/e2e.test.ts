@@ -1,0 +1,483 @@
+// The whole loop with every real piece as a process: the fakes (test/fakes/serve.ts), the App
+// (build/app/main.js on a temporary SQLite file) and the Action's bundle (dist/index.js) run as a
+// workflow step. Clicks are built from the message the Action really posted and signed like Slack's.
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  ACTION_IDS,
+  BLOCK_IDS,
+  REJECT_MODAL_CALLBACK_ID,
+  REJECT_REASON_ACTION_ID,
+  REJECT_REASON_BLOCK_ID,
+} from "../common/reference.js";
+import { ControlClient } from "./fakes/control-client.js";
+import { fakeSha } from "./fakes/github-state.js";
+import type { ServeConfig, ServeReady } from "./fakes/serve.js";
+import type { FakeMessage } from "./fakes/slack.js";
+import {
+  buildApp,
+  type Child,
+  freePort,
+  PROJECT_ROOT,
+  runActionStep,
+  startApp,
+  startProcess,
+  stopAll,
+  waitFor,
+  waitForJsonLine,
+} from "./helpers/processes.js";
+import { blockActionsPayload, type OpenedView, viewSubmissionPayload } from "./helpers/slack-clicks.js";
+import { postSignedToSlackRoute, type RouteResponse } from "./helpers/slack-sign.js";
+
+const REPO = "acme/webshop";
+const CHANNEL = "C0DEPLOYS";
+const SLACK_TOKEN = "xoxb-e2e-bot-token";
+const WORKFLOW_TOKEN = "ghs_e2eWorkflowToken000000000000000";
+const SIGNING_SECRET = "e2e-slack-signing-secret";
+const WEBHOOK_SECRET = "e2e-webhook-secret";
+const APP_ID = 424242;
+const HEAD_SHA = fakeSha("e2e:head");
+
+const ALICE = "U0ALICE";
+const BOB = "U0BOB";
+const DANA = "U0DANA"; // triggers the runs (GitHub login dana-dev)
+const OLIVIA = "U0OLIVIA"; // not an approver anywhere
+
+const POLICY = `environments:
+  production:
+    approvers:
+      groups: [S0DEPLOYERS]
+    required-approvals: 2
+    allow-self-approval: false
+  staging:
+    approvers:
+      users: [${ALICE}, ${BOB}, ${DANA}]
+    required-approvals: 1
+github-users:
+  ${ALICE}: alice-gh
+  ${BOB}: bob-gh
+  ${DANA}: dana-dev
+`;
+
+const WAIT = { timeoutMs: 20_000 };
+
+let workDir: string;
+let fakesChild: Child;
+let appChild: Child;
+let appUrl: string;
+let fakes: ServeReady;
+let control: ControlClient;
+let nextRunId = 7001;
+
+beforeAll(async () => {
+  workDir = mkdtempSync(join(tmpdir(), "sdg-e2e-"));
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+    publicKeyEncoding: { type: "spki", format: "pem" },
+  });
+  const appPort = await freePort();
+  appUrl = `http://127.0.0.1:${appPort}`;
+
+  const config: ServeConfig = {
+    slack: {
+      tokens: [SLACK_TOKEN],
+      users: {
+        [ALICE]: { name: "alice", realName: "Alice Adams" },
+        [BOB]: { name: "bob", realName: "Bob Brown" },
+        [DANA]: { name: "dana", realName: "Dana Dev" },
+        [OLIVIA]: { name: "olivia", realName: "Olivia Outsider" },
+      },
+      usergroups: { S0DEPLOYERS: [ALICE, BOB, DANA] },
+    },
+    github: {
+      appId: APP_ID,
+      privateKey,
+      webhookSecret: WEBHOOK_SECRET,
+      webhookUrl: `${appUrl}/api/github/webhooks`,
+      staticTokens: { [WORKFLOW_TOKEN]: { repository: REPO } },
+    },
+  };
+  const configPath = join(workDir, "fakes.json");
+  writeFileSync(configPath, JSON.stringify(config));
+
+  // Building and starting run side by side; the App needs the fakes' address, so it waits for them.
+  const build = buildApp();
+  fakesChild = startProcess({
+    name: "fakes",
+    command: process.execPath,
+    args: ["--import", "tsx", join(PROJECT_ROOT, "test", "fakes", "serve.ts"), "--config", configPath],
+    cwd: PROJECT_ROOT,
+  });
+  fakes = await waitForJsonLine<ServeReady>(fakesChild);
+  control = new ControlClient(fakes.controlUrl);
+  await control.addRepository({ fullName: REPO, files: { ".github/slack-deploy-gate.yml": POLICY } });
+  await control.addCommit(REPO, {
+    sha: HEAD_SHA,
+    message: "Ship the new checkout\n\nWith a longer body.",
+    author: "dana-dev",
+  });
+  await control.addInstallation({ id: 31337, account: "acme", repositories: [REPO] });
+
+  await build;
+  ({ child: appChild } = await startApp({
+    appId: APP_ID,
+    privateKey,
+    webhookSecret: WEBHOOK_SECRET,
+    slackSigningSecret: SIGNING_SECRET,
+    slackBotToken: SLACK_TOKEN,
+    slackApiUrl: fakes.slackUrl,
+    githubHost: fakes.githubHost,
+    databaseUrl: `sqlite://${join(workDir, "app.db")}`,
+    port: appPort,
+    sweepIntervalMs: 1000,
+  }));
+}, 240_000);
+
+afterAll(async () => {
+  await stopAll();
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}, 30_000);
+
+/** Wait options that fail early, with the App's output, if the App dies. */
+function appWait(): { timeoutMs: number; child: Child } {
+  return { ...WAIT, child: appChild };
+}
+
+/** A run waiting on `environment`, and the Action's request for it posted to Slack. */
+async function requestDeployment(
+  environment: string,
+): Promise<{ runId: number; message: FakeMessage; requestId: string }> {
+  const runId = nextRunId++;
+  await control.addRun({
+    repository: REPO,
+    runId,
+    headSha: HEAD_SHA,
+    actor: "dana-dev",
+    workflowName: "Deploy",
+    waitingEnvironments: [environment],
+  });
+  const result = await runActionStep({
+    repository: REPO,
+    runId,
+    sha: HEAD_SHA,
+    actor: "dana-dev",
+    environment,
+    channel: CHANNEL,
+    slackBotToken: SLACK_TOKEN,
+    slackApiUrl: fakes.slackUrl,
+    githubToken: WORKFLOW_TOKEN,
+    githubServerUrl: fakes.githubUrl,
+    githubApiUrl: fakes.githubApiUrl,
+    workDir: join(workDir, `run-${runId}`),
+  });
+  expect(result.code, result.log).toBe(0);
+  expect(result.outputs["channel-id"]).toBe(CHANNEL);
+  const requestId = result.outputs["request-id"] as string;
+  const ts = result.outputs["message-ts"] as string;
+  const message = (await control.slackState()).messages.find((m) => m.ts === ts);
+  if (!message) throw new Error(`the Action said it posted ${ts}, but the fake Slack has no such message`);
+  return { runId, message, requestId };
+}
+
+async function click(
+  message: FakeMessage,
+  action: "approve" | "reject",
+  user: string,
+): Promise<RouteResponse> {
+  const payload = blockActionsPayload({
+    message,
+    actionId: ACTION_IDS[action],
+    user: { id: user },
+    triggerId: await control.triggerId(user),
+  });
+  return postSignedToSlackRoute(`${appUrl}/slack/interactions`, payload, SIGNING_SECRET);
+}
+
+async function current(message: FakeMessage): Promise<FakeMessage> {
+  const found = (await control.slackState()).messages.find(
+    (m) => m.ts === message.ts && m.channel === message.channel,
+  );
+  if (!found) throw new Error(`message ${message.ts} disappeared`);
+  return found;
+}
+
+async function replies(message: FakeMessage): Promise<FakeMessage[]> {
+  return (await control.slackState()).messages.filter((m) => m.thread_ts === message.ts);
+}
+
+function statusText(message: FakeMessage): string {
+  const block = message.blocks.find((b) => (b as { block_id?: string }).block_id === BLOCK_IDS.status) as
+    | { text?: { text?: string } }
+    | undefined;
+  return block?.text?.text ?? "";
+}
+
+function hasButtons(message: FakeMessage): boolean {
+  return message.blocks.some((b) => (b as { block_id?: string }).block_id === BLOCK_IDS.actions);
+}
+
+async function reviewsFor(runId: number) {
+  return (await control.reviews()).filter((r) => r.runId === runId);
+}
+
+async function ephemeralsFor(user: string, after: number) {
+  return (await control.slackState()).ephemerals.filter((e) => e.user === user).slice(after);
+}
+
+describe("end to end: Action → Slack → App → GitHub", () => {
+  it("an approver's click resumes the gated deployment, and Slack and GitHub tell the same story", async () => {
+    const { runId, message, requestId } = await requestDeployment("staging");
+    expect(hasButtons(message)).toBe(true);
+    expect(message.metadata?.event_payload.request_id).toBe(requestId);
+
+    const gate = await control.sendDeploymentProtectionRule(REPO, runId, "staging");
+    expect(gate.status).toBe(200);
+    expect((await click(message, "approve", ALICE)).status).toBe(200);
+
+    const [review] = await waitFor(
+      "GitHub to receive the approval",
+      async () => {
+        const found = await reviewsFor(runId);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(review).toMatchObject({ repository: REPO, runId, environment: "staging", state: "approved" });
+    expect(review?.comment).toContain(ALICE);
+    expect(review?.comment).toContain(requestId);
+    const run = await control.getRun(REPO, runId);
+    expect(run.waitingEnvironments).toEqual([]);
+    expect(run.status).toBe("in_progress");
+
+    const updated = await waitFor(
+      "the message to show the approval",
+      async () => {
+        const m = await current(message);
+        return /Approved/.test(statusText(m)) && /deployment resumed/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(hasButtons(updated)).toBe(false);
+    expect(statusText(updated)).toContain(`<@${ALICE}>`);
+    const thread = await waitFor(
+      "the decision in the thread",
+      async () => {
+        const r = await replies(message);
+        return r.some((m) => /GitHub accepted/.test(m.text)) ? r : undefined;
+      },
+      appWait(),
+    );
+    expect(thread.some((m) => m.text.includes(`<@${ALICE}> approved`))).toBe(true);
+    expect(await control.violations()).toEqual([]);
+  });
+
+  it("a rejection asks for a reason in a modal, refuses a blank one, and stops the run with it", async () => {
+    const { runId, message } = await requestDeployment("staging");
+    await control.sendDeploymentProtectionRule(REPO, runId, "staging");
+    const before = (await control.slackState()).views.length;
+    expect((await click(message, "reject", BOB)).status).toBe(200);
+
+    const view = await waitFor(
+      "the reject modal to open",
+      async () => {
+        const opened = (await control.slackState()).views
+          .slice(before)
+          .find((v) => v.view.callback_id === REJECT_MODAL_CALLBACK_ID);
+        return opened ? ({ id: opened.id, ...opened.view } as OpenedView) : undefined;
+      },
+      appWait(),
+    );
+    expect(view.blocks.some((b) => b.block_id === REJECT_REASON_BLOCK_ID)).toBe(true);
+
+    const submit = (reason: string) =>
+      postSignedToSlackRoute(
+        `${appUrl}/slack/interactions`,
+        viewSubmissionPayload({
+          view,
+          user: { id: BOB },
+          values: {
+            [REJECT_REASON_BLOCK_ID]: {
+              [REJECT_REASON_ACTION_ID]: { type: "plain_text_input", value: reason },
+            },
+          },
+        }),
+        SIGNING_SECRET,
+      );
+
+    // Slack's client lets whitespace through; the App answers with a validation error in the modal.
+    const blank = await submit("   ");
+    expect(blank.status).toBe(200);
+    const errors = JSON.parse(blank.body) as { response_action: string; errors: Record<string, string> };
+    expect(errors.response_action).toBe("errors");
+    expect(errors.errors[REJECT_REASON_BLOCK_ID]).toMatch(/reason/i);
+    expect(await reviewsFor(runId)).toEqual([]);
+
+    const done = await submit("Checkout tests fail on main");
+    expect(done.status).toBe(200);
+    expect(done.body).toBe("");
+
+    const [review] = await waitFor(
+      "GitHub to receive the rejection",
+      async () => {
+        const found = await reviewsFor(runId);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(review?.state).toBe("rejected");
+    expect(review?.comment).toContain("Checkout tests fail on main");
+    expect(review?.comment).toContain(BOB);
+    expect((await control.getRun(REPO, runId)).conclusion).toBe("failure");
+
+    const updated = await waitFor(
+      "the message to show the rejection",
+      async () => {
+        const m = await current(message);
+        return /Rejected/.test(statusText(m)) && /deployment stopped/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(statusText(updated)).toContain("Checkout tests fail on main");
+    expect(hasButtons(updated)).toBe(false);
+  });
+
+  it("an outsider's click gets an ephemeral refusal and changes nothing else", async () => {
+    const { runId, message } = await requestDeployment("staging");
+    await control.sendDeploymentProtectionRule(REPO, runId, "staging");
+    const seen = (await control.slackState()).ephemerals.filter((e) => e.user === OLIVIA).length;
+    const callsBefore = (await control.slackCalls()).filter(
+      (c) => c.method === "chat.update" || c.method === "chat.postMessage",
+    ).length;
+
+    expect((await click(message, "approve", OLIVIA)).status).toBe(200);
+    const [refusal] = await waitFor(
+      "the outsider's ephemeral refusal",
+      async () => {
+        const found = await ephemeralsFor(OLIVIA, seen);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(refusal?.channel).toBe(CHANNEL);
+    expect(refusal?.text).toMatch(/not an approver/i);
+
+    // The refusal is the last thing the App does for this click; give it the chance to misbehave.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await reviewsFor(runId)).toEqual([]);
+    expect((await current(message)).blocks).toEqual(message.blocks);
+    expect(await replies(message)).toEqual([]);
+    const callsAfter = (await control.slackCalls()).filter(
+      (c) => c.method === "chat.update" || c.method === "chat.postMessage",
+    ).length;
+    expect(callsAfter).toBe(callsBefore);
+    expect(
+      (await control.slackState()).ephemerals.filter((e) => e.user !== OLIVIA && e.ts > (refusal?.ts ?? "")),
+    ).toEqual([]);
+    expect((await control.getRun(REPO, runId)).waitingEnvironments).toEqual(["staging"]);
+  });
+
+  it("the person who triggered the run cannot approve it when self-approval is off", async () => {
+    const { runId, message } = await requestDeployment("staging");
+    await control.sendDeploymentProtectionRule(REPO, runId, "staging");
+    const seen = (await control.slackState()).ephemerals.filter((e) => e.user === DANA).length;
+    await click(message, "approve", DANA);
+    const [refusal] = await waitFor(
+      "the self-approval refusal",
+      async () => {
+        const found = await ephemeralsFor(DANA, seen);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(refusal?.text).toMatch(/self-approval/);
+    expect(await reviewsFor(runId)).toEqual([]);
+    expect((await current(message)).blocks).toEqual(message.blocks);
+  });
+
+  it("production needs two approvers: the first shows progress, the second approves", async () => {
+    const { runId, message } = await requestDeployment("production");
+    await control.sendDeploymentProtectionRule(REPO, runId, "production");
+
+    await click(message, "approve", ALICE);
+    const progress = await waitFor(
+      "1 of 2 approvals to show",
+      async () => {
+        const m = await current(message);
+        return /1 of 2 approvals/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(statusText(progress)).toContain(`<@${ALICE}>`);
+    // The buttons stay while more votes are needed.
+    expect(hasButtons(progress)).toBe(true);
+    expect(await reviewsFor(runId)).toEqual([]);
+    expect((await control.getRun(REPO, runId)).waitingEnvironments).toEqual(["production"]);
+
+    // Bob clicks the message as it now stands, as he would in Slack.
+    await click(progress, "approve", BOB);
+    const [review] = await waitFor(
+      "GitHub to receive the two-person approval",
+      async () => {
+        const found = await reviewsFor(runId);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(review?.state).toBe("approved");
+    expect(review?.comment).toContain(ALICE);
+    expect(review?.comment).toContain(BOB);
+    const done = await waitFor(
+      "the message to show both approvers",
+      async () => {
+        const m = await current(message);
+        return /Approved/.test(statusText(m)) && /resumed/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(statusText(done)).toContain(`<@${ALICE}>`);
+    expect(statusText(done)).toContain(`<@${BOB}>`);
+    expect(hasButtons(done)).toBe(false);
+  });
+
+  it("a click before GitHub reports the gate is applied when the gate arrives", async () => {
+    const { runId, message } = await requestDeployment("staging");
+    await click(message, "approve", BOB);
+
+    const waiting = await waitFor(
+      "the message to say it waits for the gate",
+      async () => {
+        const m = await current(message);
+        return /waiting for GitHub/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(hasButtons(waiting)).toBe(false);
+    expect(await reviewsFor(runId)).toEqual([]);
+
+    const gate = await control.sendDeploymentProtectionRule(REPO, runId, "staging");
+    expect(gate.status).toBe(200);
+    const [review] = await waitFor(
+      "the early approval to reach GitHub",
+      async () => {
+        const found = await reviewsFor(runId);
+        return found.length ? found : undefined;
+      },
+      appWait(),
+    );
+    expect(review).toMatchObject({ state: "approved", environment: "staging" });
+    expect(review?.comment).toContain(BOB);
+    await waitFor(
+      "the message to show the approval as applied",
+      async () => {
+        const m = await current(message);
+        return /deployment resumed/.test(statusText(m)) ? m : undefined;
+      },
+      appWait(),
+    );
+    expect(await control.violations()).toEqual([]);
+  });
+});

@@ -1,0 +1,424 @@
+// Child processes for end-to-end runs: start them with their output kept for failure messages, wait
+// for a ready line or a health check with a deadline, and stop them all, whatever happened.
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** How much of a child's output is kept for error messages. */
+const KEPT_OUTPUT = 64 * 1024;
+
+export interface Child {
+  name: string;
+  process: ChildProcess;
+  /** Everything written to stdout and stderr so far (the last 64 KiB). */
+  output(): string;
+  /** Resolves with the exit code (or the signal's name) once the process has ended. */
+  exited: Promise<number | string>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process has ended. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  name: string;
+  command: string;
+  args: string[];
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Also copy the child's output to this process's stderr (for debugging a run). */
+  echo?: boolean;
+}
+
+const running = new Set<Child>();
+
+export function startProcess(options: StartOptions): Child {
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["ignore", "pipe", "pipe"],
+    // Its own process group, so stop() also ends what it spawned (npm → node, npx → tsx → node).
+    detached: true,
+  });
+  let output = "";
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString("utf8");
+    output = (output + text).slice(-KEPT_OUTPUT);
+    if (options.echo) process.stderr.write(`[${options.name}] ${text}`);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+
+  const exited = new Promise<number | string>((resolve) => {
+    child.once("exit", (code, signal) => resolve(code ?? signal ?? "unknown"));
+    child.once("error", (error) => {
+      output += `\n[spawn error] ${error.message}`;
+      resolve("spawn-error");
+    });
+  });
+
+  let ended = false;
+  void exited.then(() => {
+    ended = true;
+  });
+
+  const handle: Child = {
+    name: options.name,
+    process: child,
+    output: () => output,
+    exited,
+    async stop(graceMs = 5000) {
+      running.delete(handle);
+      if (ended || child.pid === undefined) return;
+      signalGroup(child.pid, "SIGTERM");
+      const timer = setTimeout(() => {
+        if (!ended && child.pid !== undefined) signalGroup(child.pid, "SIGKILL");
+      }, graceMs);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/** Stops every child started by startProcess that is still running. */
+export async function stopAll(): Promise<void> {
+  await Promise.all([...running].map((child) => child.stop()));
+}
+
+/** A port that was free a moment ago (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export class WaitTimeoutError extends Error {
+  override name = "WaitTimeoutError";
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined/false, or fails after `timeoutMs`
+ * with `what` in the message (and the probe's last error, if it threw).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  options: { timeoutMs?: number; intervalMs?: number; child?: Child } = {},
+): Promise<T> {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    if (options.child && (await settledWithin(options.child.exited, 0)) !== undefined) {
+      throw new WaitTimeoutError(
+        `${options.child.name} exited while waiting for ${what}\n--- ${options.child.name} output ---\n${options.child.output()}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError
+        ? ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`
+        : "";
+      const output = options.child ? `\n--- ${options.child.name} output ---\n${options.child.output()}` : "";
+      throw new WaitTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what}${cause}${output}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 100));
+  }
+}
+
+async function settledWithin<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  const result = await Promise.race([promise, timeout]);
+  clearTimeout(timer);
+  return result;
+}
+
+/** The first line of the child's stdout that parses as a JSON object. */
+export function waitForJsonLine<T>(child: Child, timeoutMs = 30_000): Promise<T> {
+  return waitFor(
+    `a JSON line from ${child.name}`,
+    () => {
+      for (const line of child.output().split("\n")) {
+        const trimmed = line.trim();
+        if (!trimmed.startsWith("{")) continue;
+        try {
+          return JSON.parse(trimmed) as T;
+        } catch {
+          // A log line that only looks like JSON; keep looking.
+        }
+      }
+      return undefined;
+    },
+    { timeoutMs, child },
+  );
+}
+
+/** Resolves once `url` answers 200. */
+export async function waitForHealthy(url: string, child?: Child, timeoutMs = 30_000): Promise<void> {
+  await waitFor(
+    `${url} to answer 200`,
+    async () => {
+      const response = await fetch(url);
+      await response.arrayBuffer();
+      return response.status === 200;
+    },
+    { timeoutMs, child, intervalMs: 200 },
+  );
+}
+
+/** Runs a command to completion; rejects with its output when it fails or outlives `timeoutMs`. */
+export async function runToCompletion(
+  options: StartOptions & { timeoutMs?: number },
+): Promise<{ code: number | string; output: string }> {
+  const child = startProcess(options);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  const code = await settledWithin(child.exited, timeoutMs);
+  if (code === undefined) {
+    await child.stop();
+    throw new WaitTimeoutError(`${options.name} did not finish within ${timeoutMs} ms\n${child.output()}`);
+  }
+  running.delete(child);
+  return { code, output: child.output() };
+}
+
+// ---- The project's own processes: the App and the Action's bundle ----
+
+export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The newest modification time of any file under `dir` (0 when it does not exist). */
+function newestMtime(dir: string): number {
+  let newest = 0;
+  let entries: import("node:fs").Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.isFile()) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** True when `build/app/main.js` is missing or older than any source under app/ or common/. */
+export function appBuildIsStale(root = PROJECT_ROOT): boolean {
+  const built = join(root, "build", "app", "main.js");
+  if (!existsSync(built)) return true;
+  const source = Math.max(newestMtime(join(root, "app")), newestMtime(join(root, "common")));
+  return source > statSync(built).mtimeMs;
+}
+
+/** `npm run build:app` (tsc → build/); throws with the compiler's output when it fails. */
+export async function buildApp(root = PROJECT_ROOT): Promise<void> {
+  const { code, output } = await runToCompletion({
+    name: "npm run build:app",
+    command: "npm",
+    args: ["run", "-s", "build:app"],
+    cwd: root,
+    timeoutMs: 180_000,
+  });
+  if (code !== 0) throw new Error(`npm run build:app failed (${code}):\n${output}`);
+}
+
+export interface AppSettings {
+  appId: number;
+  privateKey: string;
+  webhookSecret: string;
+  slackSigningSecret: string;
+  slackBotToken: string;
+  slackApiUrl: string;
+  /** `host:port` of the fake GitHub (its API is at /api/v3). */
+  githubHost: string;
+  databaseUrl: string;
+  port: number;
+  logLevel?: string;
+  sweepIntervalMs?: number;
+  echo?: boolean;
+}
+
+/** Runs `node build/app/main.js` (what `npm start` runs after building) and waits for /healthz. */
+export async function startApp(
+  settings: AppSettings,
+  root = PROJECT_ROOT,
+): Promise<{ child: Child; url: string }> {
+  const child = startProcess({
+    name: "app",
+    command: process.execPath,
+    args: [join(root, "build", "app", "main.js")],
+    cwd: root,
+    echo: settings.echo,
+    // Probot types LOG_LEVEL narrowly; the App validates it itself.
+    env: <Record<string, string | undefined>>{
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      APP_ID: String(settings.appId),
+      PRIVATE_KEY: settings.privateKey,
+      WEBHOOK_SECRET: settings.webhookSecret,
+      SLACK_SIGNING_SECRET: settings.slackSigningSecret,
+      SLACK_BOT_TOKEN: settings.slackBotToken,
+      SLACK_API_URL: settings.slackApiUrl,
+      DATABASE_URL: settings.databaseUrl,
+      PORT: String(settings.port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: settings.logLevel ?? "info",
+      GHE_HOST: settings.githubHost,
+      GHE_PROTOCOL: "http",
+      SWEEP_INTERVAL_MS: String(settings.sweepIntervalMs ?? 2000),
+    },
+  });
+  const url = `http://127.0.0.1:${settings.port}`;
+  await waitForHealthy(`${url}/healthz`, child, 60_000);
+  return { child, url };
+}
+
+export interface ActionStep {
+  repository: string;
+  runId: number;
+  runAttempt?: number;
+  sha: string;
+  ref?: string;
+  actor: string;
+  workflow?: string;
+  eventName?: string;
+  environment: string;
+  channel: string;
+  mode?: string;
+  message?: string;
+  mention?: string;
+  slackBotToken: string;
+  slackApiUrl: string;
+  githubToken: string;
+  /** e.g. `http://127.0.0.1:PORT` */
+  githubServerUrl: string;
+  githubApiUrl: string;
+  /** A scratch directory for the event file, outputs and summary. */
+  workDir: string;
+}
+
+export interface ActionResult {
+  code: number | string;
+  outputs: Record<string, string>;
+  summary: string;
+  log: string;
+}
+
+/** Runs `dist/index.js` with the environment a runner gives a `node24` action step. */
+export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Promise<ActionResult> {
+  mkdirSync(step.workDir, { recursive: true });
+  const unique = `${step.runId}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const eventPath = join(step.workDir, `event-${unique}.json`);
+  const outputPath = join(step.workDir, `output-${unique}.txt`);
+  const summaryPath = join(step.workDir, `summary-${unique}.md`);
+  const [owner] = step.repository.split("/");
+  writeFileSync(
+    eventPath,
+    JSON.stringify({
+      ref: step.ref ?? "refs/heads/main",
+      after: step.sha,
+      repository: { full_name: step.repository, owner: { login: owner } },
+    }),
+  );
+  writeFileSync(outputPath, "");
+  writeFileSync(summaryPath, "");
+  const inputs: Record<string, string | undefined> = {
+    "slack-bot-token": step.slackBotToken,
+    channel: step.channel,
+    environment: step.environment,
+    mode: step.mode ?? "gate",
+    message: step.message,
+    mention: step.mention,
+    "slack-api-url": step.slackApiUrl,
+    "github-token": step.githubToken,
+  };
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    GITHUB_ACTIONS: "true",
+    CI: "true",
+    GITHUB_REPOSITORY: step.repository,
+    GITHUB_REPOSITORY_OWNER: owner,
+    GITHUB_RUN_ID: String(step.runId),
+    GITHUB_RUN_ATTEMPT: String(step.runAttempt ?? 1),
+    GITHUB_RUN_NUMBER: "1",
+    GITHUB_SHA: step.sha,
+    GITHUB_REF: step.ref ?? "refs/heads/main",
+    GITHUB_ACTOR: step.actor,
+    GITHUB_TRIGGERING_ACTOR: step.actor,
+    GITHUB_WORKFLOW: step.workflow ?? "Deploy",
+    GITHUB_JOB: "request-approval",
+    GITHUB_SERVER_URL: step.githubServerUrl,
+    GITHUB_API_URL: step.githubApiUrl,
+    GITHUB_GRAPHQL_URL: `${step.githubApiUrl}/graphql`,
+    GITHUB_EVENT_NAME: step.eventName ?? "push",
+    GITHUB_EVENT_PATH: eventPath,
+    GITHUB_OUTPUT: outputPath,
+    GITHUB_STEP_SUMMARY: summaryPath,
+    GITHUB_WORKSPACE: step.workDir,
+    RUNNER_TEMP: step.workDir,
+  };
+  for (const [name, value] of Object.entries(inputs)) {
+    // The runner passes every declared input; an unset optional one arrives empty.
+    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value ?? "";
+  }
+  const { code, output } = await runToCompletion({
+    name: "dist/index.js",
+    command: process.execPath,
+    args: [join(root, "dist", "index.js")],
+    cwd: step.workDir,
+    env,
+    timeoutMs: 60_000,
+  });
+  return {
+    code,
+    outputs: parseGithubOutput(readFileSync(outputPath, "utf8")),
+    summary: readFileSync(summaryPath, "utf8"),
+    log: output,
+  };
+}
+
+/** Reads `$GITHUB_OUTPUT`: `name=value` lines and `name<<DELIMITER … DELIMITER` blocks. */
+export function parseGithubOutput(text: string): Record<string, string> {
+  const outputs: Record<string, string> = {};
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i += 1) {
+    const line = lines[i] as string;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc as unknown as [string, string, string];
+      const value: string[] = [];
+      for (i += 1; i < lines.length && lines[i] !== delimiter; i += 1) value.push(lines[i] as string);
+      outputs[name] = value.join("\n");
+    } else if (line.includes("=")) {
+      outputs[line.slice(0, line.indexOf("="))] = line.slice(line.indexOf("=") + 1);
+    }
+  }
+  return outputs;
+}
