@@ -1,0 +1,48 @@
+// The repository policy (`.github/slack-deploy-gate.yml`): who may approve deployments from Slack.
+// It is read only from the target repository's default branch (or the org's `.github` repository),
+// never from the run, the action's inputs or the message.
+
+export const POLICY_PATH = ".github/slack-deploy-gate.yml";
+/** The `environments` entry used for environments the policy does not list. */
+export const DEFAULT_ENVIRONMENT_KEY = "default";
+
+export const POLICY_DEFAULTS = {
+  requiredApprovals: 1,
+  allowSelfApproval: false,
+  expireAfter: "24h",
+} as const;
+
+export const POLICY_LIMITS = {
+  maxRequiredApprovals: 20,
+  minExpireAfterMs: 60_000,
+  maxExpireAfterMs: 30 * 24 * 60 * 60_000,
+  /** Larger files are refused outright: a policy is a few lines. */
+  maxFileBytes: 256 * 1024,
+} as const;
+
+export interface EnvironmentRules {
+  /** The `environments` key that matched, as written in the policy (`default` for the fallback). */
+  name: string;
+  /** Slack user IDs (`U…`/`W…`), without duplicates. */
+  users: string[];
+  /** Slack user group IDs (`S…`), without duplicates. */
+  groups: string[];
+  requiredApprovals: number;
+  allowSelfApproval: boolean;
+  expireAfterMs: number;
+}
+
+export interface Policy {
+  /** Where it was read from, e.g. `acme/api:.github/slack-deploy-gate.yml`. */
+  source: string;
+  /** Keyed by environment name as written, including `default` when present. */
+  environments: ReadonlyMap<string, EnvironmentRules>;
+  /** Slack user ID → GitHub login, as written. */
+  githubUsers: ReadonlyMap<string, string>;
+}
+
+/** Slack IDs are upper-case letters and digits after a one-letter kind. */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
+export const SLACK_GROUP_ID = /^S[A-Z0-9]{2,20}$/;
+/** GitHub logins: letters, digits and single inner hyphens, at most 39 characters. */
+export const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;

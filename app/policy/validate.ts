@@ -1,0 +1,332 @@
+// Checks the policy's data (already parsed from YAML) and turns it into a Policy. Every problem is
+// collected, not just the first, so one round of edits can fix them all.
+
+import { formatPath, PolicyError, type PolicyProblem } from "./errors.js";
+import { closestKey } from "./suggest.js";
+import {
+  type EnvironmentRules,
+  GITHUB_LOGIN,
+  POLICY_DEFAULTS,
+  POLICY_LIMITS,
+  type Policy,
+  SLACK_GROUP_ID,
+  SLACK_USER_ID,
+} from "./types.js";
+
+type PathSegment = string | number;
+/** Finds the line of a key (or of its value) in the source file, when the caller has it. */
+export type LineLocator = (path: readonly PathSegment[], at: "key" | "value") => number | undefined;
+
+const TOP_KEYS = ["environments", "github-users"] as const;
+/** Resolved by Probot's config loader before the data reaches us; tolerated when parsing raw text. */
+const EXTENDS_KEY = "_extends";
+const ENVIRONMENT_KEYS = ["approvers", "required-approvals", "allow-self-approval", "expire-after"] as const;
+const APPROVER_KEYS = ["users", "groups"] as const;
+// GitHub's rules for environment names: at most 255 characters, no control characters.
+const MAX_ENVIRONMENT_NAME = 255;
+const CONTROL_CHARACTER = /\p{Cc}/u;
+const DURATION = /^(\d{1,6})([mhd])$/;
+const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const EXAMPLE_APPROVERS = "approvers: { users: [U0123ABCD], groups: [S0123ABCD] }";
+
+export function validatePolicyData(data: unknown, source: string, locate?: LineLocator): Policy {
+  const problems: PolicyProblem[] = [];
+  const report = (path: readonly PathSegment[], message: string, at: "key" | "value" = "value") => {
+    const problem: PolicyProblem = { path: formatPath(path), message };
+    const line = locate?.(path, at);
+    if (line !== undefined) problem.line = line;
+    problems.push(problem);
+  };
+
+  const environments = new Map<string, EnvironmentRules>();
+  const githubUsers = new Map<string, string>();
+
+  if (data === null || data === undefined || (isMapping(data) && Object.keys(data).length === 0)) {
+    report([], "the policy file is empty; it needs an environments mapping that names who may approve");
+    throw new PolicyError(source, problems);
+  }
+  if (!isMapping(data)) {
+    report([], `the policy must be a mapping with an environments key, found ${describe(data)}`);
+    throw new PolicyError(source, problems);
+  }
+
+  const misspelt = new Set<string>();
+  for (const key of Object.keys(data)) {
+    if ((TOP_KEYS as readonly string[]).includes(key)) continue;
+    if (key === EXTENDS_KEY && typeof data[key] === "string") continue;
+    const suggestion = closestKey(key, TOP_KEYS);
+    if (suggestion) misspelt.add(suggestion);
+    const value = data[key];
+    const looksLikeEnvironment = isMapping(value) && ENVIRONMENT_KEYS.some((k) => k in value);
+    report(
+      [key],
+      looksLikeEnvironment
+        ? `unknown key; environment rules belong under environments (environments.${key})`
+        : unknownKey(key, TOP_KEYS),
+      "key",
+    );
+  }
+
+  if (!("environments" in data)) {
+    if (!misspelt.has("environments")) {
+      report(["environments"], "required: list the environments and who may approve them");
+    }
+  } else {
+    const envs = data.environments;
+    if (!isMapping(envs)) {
+      report(["environments"], `must be a mapping of environment names to rules, found ${describe(envs)}`);
+    } else if (Object.keys(envs).length === 0) {
+      report(["environments"], "lists no environments, so nobody could approve anything");
+    } else {
+      const seen = new Map<string, string>();
+      for (const [name, value] of Object.entries(envs)) {
+        const path = ["environments", name];
+        if (
+          !name ||
+          name.length > MAX_ENVIRONMENT_NAME ||
+          CONTROL_CHARACTER.test(name) ||
+          name.trim() !== name
+        ) {
+          report(path, "is not a valid GitHub environment name", "key");
+          continue;
+        }
+        const folded = name.toLowerCase();
+        const earlier = seen.get(folded);
+        if (earlier !== undefined) {
+          report(path, `repeats environments.${earlier}: GitHub environment names ignore case`, "key");
+          continue;
+        }
+        seen.set(folded, name);
+        const rules = validateEnvironment(name, value, path, report);
+        if (rules) environments.set(name, rules);
+      }
+    }
+  }
+
+  if ("github-users" in data) {
+    const map = data["github-users"];
+    if (map === null) {
+      // An empty `github-users:` is harmless.
+    } else if (!isMapping(map)) {
+      report(
+        ["github-users"],
+        `must be a mapping of Slack user IDs to GitHub logins, found ${describe(map)}`,
+      );
+    } else {
+      for (const [slackId, login] of Object.entries(map)) {
+        const path = ["github-users", slackId];
+        const idProblem = userIdProblem(slackId);
+        if (idProblem) {
+          report(path, idProblem, "key");
+          continue;
+        }
+        if (typeof login !== "string") {
+          report(path, `must be a GitHub login, found ${describe(login)}`);
+        } else if (!GITHUB_LOGIN.test(login.replace(/^@/, ""))) {
+          report(path, `"${clip(login)}" is not a valid GitHub login`);
+        } else if (login.startsWith("@")) {
+          report(path, `write the GitHub login without "@": ${login.slice(1)}`);
+        } else {
+          githubUsers.set(slackId, login);
+        }
+      }
+    }
+  }
+
+  if (problems.length > 0) throw new PolicyError(source, problems);
+  return { source, environments, githubUsers };
+}
+
+function validateEnvironment(
+  name: string,
+  value: unknown,
+  path: PathSegment[],
+  report: (path: readonly PathSegment[], message: string, at?: "key" | "value") => void,
+): EnvironmentRules | undefined {
+  if (!isMapping(value)) {
+    report(
+      path,
+      value === null
+        ? `has no rules; add approvers, e.g. ${EXAMPLE_APPROVERS}`
+        : `must be a mapping of rules, found ${describe(value)}`,
+    );
+    return undefined;
+  }
+  // Problems in this environment; once there is one, the cross-field check below would only add noise.
+  let problemCount = 0;
+  const counting = (p: readonly PathSegment[], message: string, at?: "key" | "value") => {
+    problemCount++;
+    report(p, message, at);
+  };
+
+  const misspelt = new Set<string>();
+  for (const key of Object.keys(value)) {
+    if (!(ENVIRONMENT_KEYS as readonly string[]).includes(key)) {
+      const suggestion = closestKey(key, ENVIRONMENT_KEYS);
+      if (suggestion) misspelt.add(suggestion);
+      counting([...path, key], unknownKey(key, ENVIRONMENT_KEYS), "key");
+    }
+  }
+
+  const users: string[] = [];
+  const groups: string[] = [];
+  const approversPath = [...path, "approvers"];
+  if (!("approvers" in value)) {
+    // A misspelt `approvers` is already reported as such.
+    if (!misspelt.has("approvers"))
+      counting(approversPath, `required: who may approve, e.g. ${EXAMPLE_APPROVERS}`);
+  } else {
+    const approvers = value.approvers;
+    if (Array.isArray(approvers)) {
+      counting(
+        approversPath,
+        `must be a mapping with users and/or groups, not a list; e.g. ${EXAMPLE_APPROVERS}`,
+      );
+    } else if (!isMapping(approvers)) {
+      counting(approversPath, `must be a mapping with users and/or groups, found ${describe(approvers)}`);
+    } else {
+      for (const key of Object.keys(approvers)) {
+        if (!(APPROVER_KEYS as readonly string[]).includes(key)) {
+          counting([...approversPath, key], unknownKey(key, APPROVER_KEYS), "key");
+        }
+      }
+      collectIds(approvers.users, [...approversPath, "users"], userIdProblem, users, counting);
+      collectIds(approvers.groups, [...approversPath, "groups"], groupIdProblem, groups, counting);
+    }
+  }
+
+  let requiredApprovals: number = POLICY_DEFAULTS.requiredApprovals;
+  const requiredPath = [...path, "required-approvals"];
+  if ("required-approvals" in value) {
+    const n = value["required-approvals"];
+    const max = POLICY_LIMITS.maxRequiredApprovals;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max) {
+      counting(requiredPath, `must be a whole number from 1 to ${max}, found ${describe(n)}`);
+    } else {
+      requiredApprovals = n;
+    }
+  }
+
+  let allowSelfApproval: boolean = POLICY_DEFAULTS.allowSelfApproval;
+  if ("allow-self-approval" in value) {
+    const flag = value["allow-self-approval"];
+    if (typeof flag !== "boolean") {
+      counting([...path, "allow-self-approval"], `must be true or false, found ${describe(flag)}`);
+    } else {
+      allowSelfApproval = flag;
+    }
+  }
+
+  let expireAfterMs = parseDuration(POLICY_DEFAULTS.expireAfter) as number;
+  if ("expire-after" in value) {
+    const raw = value["expire-after"];
+    const ms = typeof raw === "string" ? parseDuration(raw) : undefined;
+    if (ms === undefined) {
+      counting(
+        [...path, "expire-after"],
+        `must be a duration such as 30m, 24h or 7d (minutes, hours or days), found ${describe(raw)}`,
+      );
+    } else if (ms < POLICY_LIMITS.minExpireAfterMs || ms > POLICY_LIMITS.maxExpireAfterMs) {
+      counting([...path, "expire-after"], `must be between 1m and 30d, found ${raw as string}`);
+    } else {
+      expireAfterMs = ms;
+    }
+  }
+
+  // Only listed users can be counted; groups may hold any number of people.
+  if (problemCount === 0 && groups.length === 0 && requiredApprovals > users.length) {
+    if (users.length === 0) {
+      counting(
+        approversPath,
+        `lists no users and no groups, so nobody could approve; e.g. ${EXAMPLE_APPROVERS}`,
+      );
+    } else {
+      counting(
+        requiredPath,
+        `needs ${requiredApprovals} approvals but only ${users.length} ${users.length === 1 ? "user is" : "users are"} listed and no groups`,
+      );
+    }
+  }
+
+  if (problemCount > 0) return undefined;
+  return { name, users, groups, requiredApprovals, allowSelfApproval, expireAfterMs };
+}
+
+function collectIds(
+  list: unknown,
+  path: PathSegment[],
+  problemOf: (id: string) => string | undefined,
+  into: string[],
+  report: (path: readonly PathSegment[], message: string, at?: "key" | "value") => void,
+): void {
+  if (list === undefined || list === null) return;
+  if (!Array.isArray(list)) {
+    report(
+      path,
+      `must be a list, e.g. [${typeof list === "string" ? clip(list) : "…"}], found ${describe(list)}`,
+    );
+    return;
+  }
+  list.forEach((item, index) => {
+    if (typeof item !== "string") {
+      report([...path, index], `must be a Slack ID, found ${describe(item)}`);
+      return;
+    }
+    const problem = problemOf(item);
+    if (problem) report([...path, index], problem);
+    else if (!into.includes(item)) into.push(item);
+  });
+}
+
+function userIdProblem(id: string): string | undefined {
+  if (SLACK_USER_ID.test(id)) return undefined;
+  if (SLACK_GROUP_ID.test(id)) return `"${clip(id)}" is a user group ID; list it under groups`;
+  if (SLACK_USER_ID.test(id.toUpperCase())) return `Slack IDs are upper case: write ${id.toUpperCase()}`;
+  if (id.startsWith("@")) {
+    return `"${clip(id)}" is a name, not a Slack user ID; use the member ID (U…), shown in the person's Slack profile under "Copy member ID"`;
+  }
+  return `"${clip(id)}" is not a Slack user ID (U… or W… followed by letters and digits)`;
+}
+
+function groupIdProblem(id: string): string | undefined {
+  if (SLACK_GROUP_ID.test(id)) return undefined;
+  if (SLACK_USER_ID.test(id)) return `"${clip(id)}" is a user ID; list it under users`;
+  if (SLACK_GROUP_ID.test(id.toUpperCase())) return `Slack IDs are upper case: write ${id.toUpperCase()}`;
+  if (id.startsWith("@")) {
+    return `"${clip(id)}" is a handle, not a user group ID; use the group's ID (S…), shown in the group's details`;
+  }
+  return `"${clip(id)}" is not a Slack user group ID (S… followed by letters and digits)`;
+}
+
+function unknownKey(key: string, known: readonly string[]): string {
+  const suggestion = closestKey(key, known);
+  const list = known.join(", ");
+  return suggestion ? `unknown key; did you mean "${suggestion}"?` : `unknown key; expected one of: ${list}`;
+}
+
+/** `30m`, `24h`, `7d` → milliseconds; undefined when not in that form. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
+}
+
+function isMapping(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Names what was found, in the YAML author's terms. */
+function describe(value: unknown): string {
+  if (value === null || value === undefined) return "nothing";
+  if (typeof value === "string") return `text "${clip(value)}"`;
+  if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "boolean") return `${value}`;
+  if (Array.isArray(value)) return "a list";
+  if (value instanceof Date) return "a date";
+  if (typeof value === "object") return "a mapping";
+  return typeof value;
+}
+
+function clip(text: string): string {
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
