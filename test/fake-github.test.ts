@@ -198,6 +198,10 @@ describe("App authentication", () => {
     expect((await call("GET", "/app", jwt({ iat: now, exp: now + 3600, iss: APP_ID }))).status).toBe(401);
     expect((await call("GET", "/app", jwt({ iat: now, exp: now + 300, iss: 1 }))).status).toBe(401);
     expect((await call("GET", "/app", jwt({ iat: now, exp: now + 300, iss: APP_ID }))).status).toBe(200);
+    const { data: app } = await appOctokit().rest.apps.getAuthenticated();
+    expect((await call("GET", "/app", jwt({ iat: now, exp: now + 300, iss: app?.client_id }))).status).toBe(
+      200,
+    );
     const token = await installationToken();
     expect((await call("GET", "/app", token)).status).toBe(401);
     expect(fake.violations).toHaveLength(4);
@@ -350,8 +354,15 @@ describe("request validation against @octokit/openapi", () => {
     const missing = await call("POST", "/repos/acme/web/check-runs", token, { name: "gate" });
     expect(missing.status).toBe(422);
     expect(String(missing.json?.message)).toMatch(/^Invalid request\.\n\n.*head_sha/s);
+    const unfinished = await call("POST", "/repos/acme/web/check-runs", token, {
+      name: "gate",
+      head_sha: SHA,
+      status: "completed",
+    });
+    expect(unfinished.status).toBe(422);
     expect((await call("POST", "/repos/acme/web/check-runs", token, "{not json")).status).toBe(400);
-    expect(fake.violations).toHaveLength(3);
+    expect(fake.violations).toHaveLength(4);
+    expect(fake.checkRuns("acme/web")).toEqual([]);
   });
 
   it("flags an octokit call whose body breaks the description", async () => {

@@ -31,6 +31,8 @@ export class GitHubAuth {
     private readonly appId: number,
     privateKey: string,
     private readonly staticTokens: Record<string, { repository: string }>,
+    /** GitHub accepts the App's client ID as `iss` too. */
+    private readonly clientId: string,
     private readonly clock: () => number = Date.now,
   ) {
     // Accepts PKCS#1 and PKCS#8 PEM; the public half is all a verifier needs.
@@ -107,7 +109,7 @@ export class GitHubAuth {
           "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires.",
       };
     }
-    if (String(claims.iss) !== String(this.appId))
+    if (String(claims.iss) !== String(this.appId) && claims.iss !== this.clientId)
       return { kind: "invalid", message: "Integration not found" };
     return { kind: "app" };
   }

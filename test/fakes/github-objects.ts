@@ -76,12 +76,16 @@ export function webhookUser(urls: Urls, login: string, type: "User" | "Organizat
   return user;
 }
 
+export function clientId(appId: number): string {
+  return `Iv1.${createHash("sha1").update(String(appId)).digest("hex").slice(0, 16)}`;
+}
+
 export function integration(urls: Urls, app: AppIdentity) {
   return {
     id: app.id,
     slug: app.slug,
     node_id: nodeId("Integration", app.id),
-    client_id: `Iv1.${createHash("sha1").update(String(app.id)).digest("hex").slice(0, 16)}`,
+    client_id: clientId(app.id),
     owner: simpleUser(urls, app.owner, "Organization"),
     name: app.name,
     description: "Approve GitHub Actions deployments from Slack.",

@@ -285,8 +285,7 @@ export const handlers: Record<string, Handler> = {
       const repo = repoOf(call);
       const body = call.body as CheckRunBody & { name: string; head_sha: string };
       const status = body.conclusion ? "completed" : (body.status ?? "queued");
-      if (status === "completed" && !body.conclusion)
-        return error(422, "Invalid request.\n\nconclusion wasn't supplied.");
+      if (status === "completed" && !body.conclusion) return missingConclusion();
       const created = ctx.state.addCheckRun({
         repository: repo.fullName,
         headSha: body.head_sha,
@@ -314,9 +313,7 @@ export const handlers: Record<string, Handler> = {
       if (!existing) return notFound();
       const body = call.body as CheckRunBody;
       const status = body.conclusion ? "completed" : (body.status ?? existing.status);
-      if (status === "completed" && !body.conclusion && !existing.conclusion) {
-        return error(422, "Invalid request.\n\nconclusion wasn't supplied.");
-      }
+      if (status === "completed" && !body.conclusion && !existing.conclusion) return missingConclusion();
       Object.assign(existing, {
         name: body.name ?? existing.name,
         status,
@@ -357,6 +354,14 @@ export const handlers: Record<string, Handler> = {
     },
   },
 };
+
+/** GitHub requires a conclusion for a completed check run; the description cannot say so. */
+function missingConclusion(): Reply {
+  return {
+    ...error(422, "Invalid request.\n\nconclusion wasn't supplied."),
+    violation: "completed check run without a conclusion",
+  };
+}
 
 interface CheckRunBody {
   name?: string;

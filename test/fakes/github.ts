@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GitHubAuth } from "./github-auth.js";
-import type { AppIdentity, Urls } from "./github-objects.js";
+import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
 import {
   type Call,
@@ -106,7 +106,12 @@ interface Failure {
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
   const openapi = githubOpenApi();
   const state = new GitHubState();
-  const auth = new GitHubAuth(options.appId, options.privateKey, options.staticTokens ?? {});
+  const auth = new GitHubAuth(
+    options.appId,
+    options.privateKey,
+    options.staticTokens ?? {},
+    clientId(options.appId),
+  );
   const app: AppIdentity = {
     id: options.appId,
     slug: options.appSlug ?? "slack-deploy-gate",
