@@ -1,12 +1,17 @@
 // Who may act on a request. Everything comes from GitHub and the target repository's policy on its
 // default branch, never from the message or the workflow; any doubt refuses (fail closed).
 import { type RequestReference, sameReference } from "../common/reference.js";
-import type { RunInfo, RunLookup, Octokit } from "./github/runs.js";
+import type { Octokit, RunInfo, RunLookup } from "./github/runs.js";
 import { split } from "./github/runs.js";
+import {
+  type EnvironmentRules,
+  githubLoginFor,
+  type Policy,
+  type PolicyLoader,
+  resolveEnvironment,
+} from "./policy/index.js";
 import type { SlackApi } from "./slack/api.js";
 import { slackErrorCode } from "./slack/api.js";
-import type { PolicyLoader } from "./policy/load.js";
-import { type EnvironmentRules, type Policy, githubLoginFor, resolveEnvironment } from "./policy/policy.js";
 import type { RequestRow, Store } from "./store/types.js";
 
 export interface Actor {
@@ -57,7 +62,10 @@ export function createAuthorizer(deps: {
     async authorize(reference, actor, action) {
       const existing = await store.getRequest(reference.requestId);
       if (existing && !matches(existing, reference, actor)) {
-        return { ok: false, message: "This button does not match the approval request it names, so it was ignored." };
+        return {
+          ok: false,
+          message: "This button does not match the approval request it names, so it was ignored.",
+        };
       }
 
       const check = await runs.check(reference);
@@ -73,9 +81,15 @@ export function createAuthorizer(deps: {
           };
         }
         if (loaded.kind === "invalid") {
-          return { ok: false, message: `The approval policy is invalid, so nobody can approve until it is fixed: ${loaded.message}` };
+          return {
+            ok: false,
+            message: `The approval policy is invalid, so nobody can approve until it is fixed: ${loaded.message}`,
+          };
         }
-        return { ok: false, message: `Could not read the approval policy from GitHub (${loaded.message}). Nothing changed; try again shortly.` };
+        return {
+          ok: false,
+          message: `Could not read the approval policy from GitHub (${loaded.message}). Nothing changed; try again shortly.`,
+        };
       }
 
       const rules = resolveEnvironment(loaded.policy, reference.environment);
@@ -97,7 +111,9 @@ export function createAuthorizer(deps: {
 
       if (action === "approve" && !rules.allowSelfApproval) {
         const login = githubLoginFor(loaded.policy, actor.user);
-        const triggeredBy = [check.run.triggeringActor, check.run.actor].filter(Boolean).map((l) => l!.toLowerCase());
+        const triggeredBy = [check.run.triggeringActor, check.run.actor]
+          .filter(Boolean)
+          .map((l) => l!.toLowerCase());
         if (login && triggeredBy.includes(login.toLowerCase())) {
           return {
             ok: false,
@@ -108,7 +124,11 @@ export function createAuthorizer(deps: {
 
       const createdAt = existing?.createdAt ?? slackTsToDate(actor.messageTs);
       if (now().getTime() > createdAt.getTime() + rules.expireAfterMs) {
-        return { ok: false, expired: true, message: "This approval request has expired. Re-run the workflow to ask again." };
+        return {
+          ok: false,
+          expired: true,
+          message: "This approval request has expired. Re-run the workflow to ask again.",
+        };
       }
 
       return {

@@ -30,7 +30,8 @@ type Env = Record<string, string | undefined>;
 
 export function loadConfig(env: Env): AppConfig {
   const appId = required(env, "APP_ID");
-  if (!/^[1-9]\d{0,11}$/.test(appId)) throw new ConfigError("APP_ID must be the App's numeric ID (GitHub shows it on the App's settings page)");
+  if (!/^[1-9]\d{0,11}$/.test(appId))
+    throw new ConfigError("APP_ID must be the App's numeric ID (GitHub shows it on the App's settings page)");
 
   return {
     appId: Number(appId),
@@ -73,7 +74,9 @@ function privateKey(env: Env): string {
     try {
       key = readFileSync(path, "utf8");
     } catch (error) {
-      throw new ConfigError(`PRIVATE_KEY_PATH cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"} ${path}`);
+      throw new ConfigError(
+        `PRIVATE_KEY_PATH cannot be read: ${(error as NodeJS.ErrnoException).code ?? "error"} ${path}`,
+      );
     }
   } else {
     throw new ConfigError("PRIVATE_KEY or PRIVATE_KEY_PATH must be set to the App's private key (PEM)");
@@ -100,7 +103,8 @@ function httpUrl(env: Env, name: string, fallback: string, trailingSlash: boolea
   } catch {
     throw new ConfigError(`${name} is not a URL`);
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") throw new ConfigError(`${name} must be an http(s) URL`);
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    throw new ConfigError(`${name} must be an http(s) URL`);
   const text = url.toString();
   return trailingSlash && !text.endsWith("/") ? `${text}/` : text;
 }
@@ -108,7 +112,8 @@ function httpUrl(env: Env, name: string, fallback: string, trailingSlash: boolea
 function port(env: Env): number {
   const value = optional(env, "PORT");
   if (value === undefined) return 3000;
-  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535) throw new ConfigError("PORT must be a number from 0 to 65535");
+  if (!/^\d{1,5}$/.test(value) || Number(value) > 65535)
+    throw new ConfigError("PORT must be a number from 0 to 65535");
   return Number(value);
 }
 
@@ -123,7 +128,8 @@ function logLevel(env: Env): LogLevel {
 function githubApiUrl(env: Env): string {
   const host = optional(env, "GHE_HOST");
   const protocol = optional(env, "GHE_PROTOCOL") ?? "https";
-  if (protocol !== "https" && protocol !== "http") throw new ConfigError("GHE_PROTOCOL must be https or http");
+  if (protocol !== "https" && protocol !== "http")
+    throw new ConfigError("GHE_PROTOCOL must be https or http");
   if (!host) return "https://api.github.com";
   if (!/^[A-Za-z0-9.-]+(:\d{1,5})?$/.test(host)) {
     throw new ConfigError("GHE_HOST must be a host name with an optional port, without a scheme or path");

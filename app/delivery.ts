@@ -38,7 +38,10 @@ export function createDelivery(deps: {
       const run = await runs.getRun(octokit, row.repository, row.runId);
       if (!run) return { state: "obsolete", note: "the run no longer exists" };
       if (run.attempt !== row.runAttempt) {
-        return { state: "obsolete", note: `the run was re-run (now attempt ${run.attempt}); a re-run needs a fresh approval` };
+        return {
+          state: "obsolete",
+          note: `the run was re-run (now attempt ${run.attempt}); a re-run needs a fresh approval`,
+        };
       }
       if (run.status === "completed") {
         return { state: "obsolete", note: `the run already finished (${run.conclusion ?? "completed"})` };
@@ -56,7 +59,9 @@ export function createDelivery(deps: {
       if (code === 422) {
         return { state: "obsolete", note: `GitHub says the run is no longer waiting on ${row.environment}` };
       }
-      const reason = code ? `GitHub answered ${code}` : `GitHub could not be reached (${(error as Error).message})`;
+      const reason = code
+        ? `GitHub answered ${code}`
+        : `GitHub could not be reached (${(error as Error).message})`;
       const decidedAt = row.decidedAt?.getTime() ?? now().getTime();
       if (now().getTime() - decidedAt > GIVE_UP_AFTER_MS) {
         return { state: "obsolete", note: `gave up after ${row.deliveryAttempts + 1} attempts: ${reason}` };
@@ -68,7 +73,8 @@ export function createDelivery(deps: {
 
   async function comment(row: RequestRow): Promise<string> {
     const names = await Promise.all(row.decidedBy.map((id) => messages.describeUser(id)));
-    if (row.decision === "approved") return `Approved in Slack by ${names.join(", ")} (request ${row.requestId}).`;
+    if (row.decision === "approved")
+      return `Approved in Slack by ${names.join(", ")} (request ${row.requestId}).`;
     return `Rejected in Slack by ${names.join(", ")}: ${row.reason ?? "no reason given"} (request ${row.requestId}).`;
   }
 
@@ -82,7 +88,10 @@ export function createDelivery(deps: {
     if (!(await store.claimDelivery(requestId, now(), LEASE_MS))) return;
     const outcome = await attempt(row);
     await store.finishDelivery(requestId, outcome);
-    log.info({ requestId, repository: row.repository, runId: row.runId, outcome: outcome.state }, "decision delivery");
+    log.info(
+      { requestId, repository: row.repository, runId: row.runId, outcome: outcome.state },
+      "decision delivery",
+    );
     const updated = (await store.getRequest(requestId)) ?? row;
     if (outcome.state === "delivered") await messages.showDecision(updated, "delivered");
     else if (outcome.state === "obsolete") await messages.showDecision(updated, "obsolete", outcome.note);

@@ -12,7 +12,9 @@ export function healthHandler(store: Store) {
     }
     try {
       await store.ping();
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ ok: true, database: store.kind }));
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ ok: true, database: store.kind }));
     } catch {
       res
         .writeHead(503, { "content-type": "application/json" })

@@ -7,7 +7,7 @@ import { createRunLookup } from "./github/runs.js";
 import { healthHandler } from "./health.js";
 import { createInteractions } from "./interactions.js";
 import { createMessageUpdater } from "./message-updater.js";
-import { createPolicyLoader } from "./policy/load.js";
+import { createPolicyLoader } from "./policy/index.js";
 import { createSlackApi } from "./slack/api.js";
 import { createBackgroundWork, slackInteractionsHandler } from "./slack/route.js";
 import type { Store } from "./store/types.js";
@@ -30,7 +30,10 @@ export interface AppHandle {
   stop(): Promise<void>;
 }
 
-export function slackDeployGate(options: AppOptions, onReady?: (handle: AppHandle) => void): ApplicationFunction {
+export function slackDeployGate(
+  options: AppOptions,
+  onReady?: (handle: AppHandle) => void,
+): ApplicationFunction {
   return (app, { addHandler }) => {
     const { store } = options;
     const slack = createSlackApi({ token: options.slackBotToken, apiUrl: options.slackApiUrl });
@@ -44,7 +47,13 @@ export function slackDeployGate(options: AppOptions, onReady?: (handle: AppHandl
 
     registerWebhooks(app, { store, delivery, policies, messages });
     addHandler(
-      slackInteractionsHandler({ signingSecret: options.slackSigningSecret, interactions, slack, background, log: app.log }),
+      slackInteractionsHandler({
+        signingSecret: options.slackSigningSecret,
+        interactions,
+        slack,
+        background,
+        log: app.log,
+      }),
     );
     addHandler(healthHandler(store));
 

@@ -6,7 +6,7 @@ import { BLOCK_IDS, type RequestReference } from "../common/reference.js";
 import { type Actor, type Authorizer, slackTsToDate } from "./authorize.js";
 import type { Delivery } from "./delivery.js";
 import type { MessageUpdater } from "./message-updater.js";
-import { slackErrorCode, type SlackApi } from "./slack/api.js";
+import { type SlackApi, slackErrorCode } from "./slack/api.js";
 import { MAX_REASON_LENGTH, rejectModal } from "./slack/reject-modal.js";
 import type { RequestRow, Store } from "./store/types.js";
 
@@ -54,12 +54,19 @@ export function createInteractions(deps: {
       channelId: click.channelId,
       messageTs: click.messageTs,
       // Keep the request as the Action posted it; our own status blocks are rebuilt on every update.
-      messageBlocks: click.messageBlocks.filter((b) => (b as { block_id?: string }).block_id !== BLOCK_IDS.status),
+      messageBlocks: click.messageBlocks.filter(
+        (b) => (b as { block_id?: string }).block_id !== BLOCK_IDS.status,
+      ),
       createdAt: slackTsToDate(click.messageTs),
     });
   }
 
-  async function refuse(actor: Actor, message: string, expired: boolean | undefined, click?: Click): Promise<void> {
+  async function refuse(
+    actor: Actor,
+    message: string,
+    expired: boolean | undefined,
+    click?: Click,
+  ): Promise<void> {
     await tell(actor, message);
     if (expired && click) {
       const target = (await store.getRequest(click.reference.requestId)) ?? {
@@ -83,19 +90,35 @@ export function createInteractions(deps: {
       const row = await requestFor(click, auth.existing);
       if (row.decision) return alreadyDecided(click, row);
 
-      if (!(await store.addVote({ requestId: row.requestId, slackUserId: click.user, vote: "approve", reason: null, at: now() }))) {
+      if (
+        !(await store.addVote({
+          requestId: row.requestId,
+          slackUserId: click.user,
+          vote: "approve",
+          reason: null,
+          at: now(),
+        }))
+      ) {
         return tell(click, "You have already voted on this request; one vote per person.");
       }
       const votes = await store.listVotes(row.requestId);
       const approvers = votes.filter((v) => v.vote === "approve").map((v) => v.slackUserId);
       const required = auth.rules.requiredApprovals;
-      await messages.threadReply(row, `:white_check_mark: <@${click.user}> approved (${Math.min(approvers.length, required)} of ${required}).`);
+      await messages.threadReply(
+        row,
+        `:white_check_mark: <@${click.user}> approved (${Math.min(approvers.length, required)} of ${required}).`,
+      );
 
       if (approvers.length < required) {
         await messages.showProgress(row, approvers, required);
         return;
       }
-      await store.decide(row.requestId, { decision: "approved", decidedBy: approvers.slice(0, required), reason: null, at: now() });
+      await store.decide(row.requestId, {
+        decision: "approved",
+        decidedBy: approvers.slice(0, required),
+        reason: null,
+        at: now(),
+      });
       // Whoever took the decision, delivery is claimed once; calling it from every click is harmless.
       await delivery.deliver(row.requestId);
     },
@@ -119,15 +142,32 @@ export function createInteractions(deps: {
       const auth = await authorizer.authorize(submission.reference, submission, "reject");
       if (!auth.ok) return refuse(submission, auth.message, auth.expired);
       const row = auth.existing ?? (await store.getRequest(submission.reference.requestId));
-      if (!row) return tell(submission, "Slack-deploy-gate lost track of this request's message; please click Reject again.");
+      if (!row)
+        return tell(
+          submission,
+          "Slack-deploy-gate lost track of this request's message; please click Reject again.",
+        );
       if (row.decision) return alreadyDecided(submission, row);
 
       const reason = submission.reason.trim().slice(0, MAX_REASON_LENGTH);
-      if (!(await store.addVote({ requestId: row.requestId, slackUserId: submission.user, vote: "reject", reason, at: now() }))) {
+      if (
+        !(await store.addVote({
+          requestId: row.requestId,
+          slackUserId: submission.user,
+          vote: "reject",
+          reason,
+          at: now(),
+        }))
+      ) {
         return tell(submission, "You have already voted on this request; one vote per person.");
       }
       await messages.threadReply(row, `:x: <@${submission.user}> rejected: ${escapeMrkdwn(reason)}`);
-      await store.decide(row.requestId, { decision: "rejected", decidedBy: [submission.user], reason, at: now() });
+      await store.decide(row.requestId, {
+        decision: "rejected",
+        decidedBy: [submission.user],
+        reason,
+        at: now(),
+      });
       await delivery.deliver(row.requestId);
     },
   };

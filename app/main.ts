@@ -1,8 +1,8 @@
 // `npm start`: read the settings, open the database, serve. A bad setting stops start-up with one line.
 import { pino } from "pino";
 import { Probot, ProbotOctokit, Server } from "probot";
-import { type AppHandle, slackDeployGate } from "./index.js";
 import { ConfigError, loadConfig } from "./config.js";
+import { type AppHandle, slackDeployGate } from "./index.js";
 import { openStore, redactDatabaseUrl } from "./store/index.js";
 
 async function main(): Promise<void> {

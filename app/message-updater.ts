@@ -1,7 +1,7 @@
 // Keeps the Slack request message and its thread telling the same story as the database. Slack
 // failures are logged, never thrown: by the time we update Slack the decision is already recorded.
 import type { Logger } from "probot";
-import { slackErrorCode, type SlackApi } from "./slack/api.js";
+import { type SlackApi, slackErrorCode } from "./slack/api.js";
 import { type Delivery, type RequestStatus, renderStatus } from "./slack/status-blocks.js";
 import type { RequestRow } from "./store/types.js";
 
@@ -20,7 +20,11 @@ export interface MessageTarget {
   messageBlocks: unknown[];
 }
 
-export function createMessageUpdater(slack: SlackApi, log: Logger, now: () => Date = () => new Date()): MessageUpdater {
+export function createMessageUpdater(
+  slack: SlackApi,
+  log: Logger,
+  now: () => Date = () => new Date(),
+): MessageUpdater {
   async function safely(what: string, call: () => Promise<void>): Promise<void> {
     try {
       await call();
@@ -31,7 +35,9 @@ export function createMessageUpdater(slack: SlackApi, log: Logger, now: () => Da
 
   async function showStatus(target: MessageTarget, status: RequestStatus): Promise<void> {
     const { text, blocks } = renderStatus(target.messageBlocks, status);
-    await safely("message update", () => slack.updateMessage(target.channelId, target.messageTs, text, blocks));
+    await safely("message update", () =>
+      slack.updateMessage(target.channelId, target.messageTs, text, blocks),
+    );
   }
 
   async function threadReply(target: MessageTarget, text: string): Promise<void> {
@@ -48,14 +54,27 @@ export function createMessageUpdater(slack: SlackApi, log: Logger, now: () => Da
       const at = row.decidedAt ?? now();
       const status: RequestStatus =
         row.decision === "rejected"
-          ? { kind: "rejected", by: row.decidedBy[0] ?? "unknown", reason: row.reason ?? "", at, delivery, note }
+          ? {
+              kind: "rejected",
+              by: row.decidedBy[0] ?? "unknown",
+              reason: row.reason ?? "",
+              at,
+              delivery,
+              note,
+            }
           : { kind: "approved", approvers: row.decidedBy, at, delivery, note };
       await showStatus(row, status);
       if (delivery === "delivered") {
-        const verb = row.decision === "approved" ? "approved; the deployment resumed" : "rejected; the deployment was stopped";
+        const verb =
+          row.decision === "approved"
+            ? "approved; the deployment resumed"
+            : "rejected; the deployment was stopped";
         await threadReply(row, `:memo: GitHub accepted the decision: ${row.environment} ${verb}.`);
       } else if (delivery === "obsolete") {
-        await threadReply(row, `:white_circle: The decision was not applied: ${note ?? "the run no longer waits"}.`);
+        await threadReply(
+          row,
+          `:white_circle: The decision was not applied: ${note ?? "the run no longer waits"}.`,
+        );
       }
     },
     async describeUser(userId) {

@@ -2,8 +2,7 @@
 import type { Probot } from "probot";
 import type { Delivery } from "./delivery.js";
 import type { MessageUpdater } from "./message-updater.js";
-import type { PolicyLoader } from "./policy/load.js";
-import { POLICY_PATH } from "./policy/load.js";
+import { POLICY_PATH, type PolicyLoader } from "./policy/index.js";
 import type { Store } from "./store/types.js";
 
 const CALLBACK_RUN_ID = /\/actions\/runs\/(\d+)\/deployment_protection_rule$/;
@@ -22,11 +21,21 @@ export function registerWebhooks(
     const environment = payload.environment ?? "";
     const installationId = payload.installation?.id;
     if (!runId || !environment || !installationId) {
-      context.log.warn({ callbackUrl, environment }, "deployment_protection_rule without a run, environment or installation");
+      context.log.warn(
+        { callbackUrl, environment },
+        "deployment_protection_rule without a run, environment or installation",
+      );
       return;
     }
     const repository = payload.repository?.full_name ?? "";
-    await store.saveGate({ repository, runId, environment, installationId, callbackUrl, receivedAt: new Date() });
+    await store.saveGate({
+      repository,
+      runId,
+      environment,
+      installationId,
+      callbackUrl,
+      receivedAt: new Date(),
+    });
     const requests = await store.findRequests(repository, runId, environment);
     context.log.info({ repository, runId, environment, requests: requests.length }, "gate recorded");
     // A decision taken before the gate arrived is applied now.
@@ -39,7 +48,9 @@ export function registerWebhooks(
   app.on("push", async (context) => {
     const { ref, repository, commits } = context.payload;
     if (ref !== `refs/heads/${repository.default_branch}`) return;
-    const touched = commits.some((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(POLICY_PATH));
+    const touched = commits.some((c) =>
+      [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(POLICY_PATH),
+    );
     if (!touched) return;
     const owner = repository.owner?.login ?? repository.full_name.split("/")[0] ?? "";
     // The org's .github repository is every repository's fallback.

@@ -1,7 +1,15 @@
 // The App end to end over HTTP: signed clicks in, GitHub reviews and Slack updates out, on both
 // databases. Each test builds its own scene; the fakes reject anything the real APIs would.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, type Harness, hasButtons, REPO, startHarness, statusText, USERS } from "./helpers/app-harness.js";
+import {
+  type Backend,
+  type Harness,
+  hasButtons,
+  REPO,
+  startHarness,
+  statusText,
+  USERS,
+} from "./helpers/app-harness.js";
 
 const backends: Backend[] = ["sqlite", "postgres"];
 
@@ -72,7 +80,9 @@ describe.each(backends)("the App on %s", (backend) => {
     expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
     expect(h.threadOf(message.ts)).toEqual([]);
     expect(hasButtons(h.message(message.ts))).toBe(true);
-    const stored = await h.store.getRequest(JSON.parse(JSON.stringify(message.metadata)).event_payload.request_id);
+    const stored = await h.store.getRequest(
+      JSON.parse(JSON.stringify(message.metadata)).event_payload.request_id,
+    );
     expect(stored).toBeUndefined();
   });
 
@@ -110,7 +120,10 @@ describe.each(backends)("the App on %s", (backend) => {
 
     const empty = await h.submitReason(USERS.alice, "   ");
     expect(empty.status).toBe(200);
-    expect(JSON.parse(empty.body)).toMatchObject({ response_action: "errors", errors: { sdg_reason: expect.any(String) } });
+    expect(JSON.parse(empty.body)).toMatchObject({
+      response_action: "errors",
+      errors: { sdg_reason: expect.any(String) },
+    });
     await h.settle();
     expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
 

@@ -21,7 +21,8 @@ export async function reviewProtectionRule(octokit: Octokit, review: Review): Pr
     run_id: review.runId,
     environment_name: review.environment,
     state: review.state,
-    comment: review.comment.length > MAX_COMMENT ? `${review.comment.slice(0, MAX_COMMENT - 1)}…` : review.comment,
+    comment:
+      review.comment.length > MAX_COMMENT ? `${review.comment.slice(0, MAX_COMMENT - 1)}…` : review.comment,
     // Retry transient failures twice in-line (1 s, then 4 s); the sweep takes over after that.
     request: { retries: 2 },
   });

@@ -25,7 +25,10 @@ export interface RunLookup {
   getRun(octokit: Octokit, repository: string, runId: number): Promise<RunInfo | undefined>;
 }
 
-export function createRunLookup(app: Probot, options: { installationTtlMs?: number; now?: () => number } = {}): RunLookup {
+export function createRunLookup(
+  app: Probot,
+  options: { installationTtlMs?: number; now?: () => number } = {},
+): RunLookup {
   const now = options.now ?? Date.now;
   const ttl = options.installationTtlMs ?? 5 * 60_000;
   const installations = new Map<string, { id: number; expires: number }>();
@@ -79,11 +82,15 @@ export function createRunLookup(app: Probot, options: { installationTtlMs?: numb
     async check(ref) {
       const installationId = await installationFor(ref.repository);
       if (installationId === undefined) {
-        return { ok: false, message: `slack-deploy-gate is not installed on ${ref.repository}, so it cannot act on its deployments.` };
+        return {
+          ok: false,
+          message: `slack-deploy-gate is not installed on ${ref.repository}, so it cannot act on its deployments.`,
+        };
       }
       const octokit = (await app.auth(installationId)) as Octokit;
       const run = await getRun(octokit, ref.repository, ref.runId);
-      if (!run) return { ok: false, message: `Workflow run ${ref.runId} does not exist in ${ref.repository}.` };
+      if (!run)
+        return { ok: false, message: `Workflow run ${ref.runId} does not exist in ${ref.repository}.` };
       if (run.attempt !== ref.runAttempt) {
         return {
           ok: false,
@@ -91,7 +98,10 @@ export function createRunLookup(app: Probot, options: { installationTtlMs?: numb
         };
       }
       if (run.status === "completed") {
-        return { ok: false, message: `The run has already finished (${run.conclusion ?? "completed"}); there is nothing left to approve.` };
+        return {
+          ok: false,
+          message: `The run has already finished (${run.conclusion ?? "completed"}); there is nothing left to approve.`,
+        };
       }
       return { ok: true, installationId, octokit, run };
     },

@@ -36,7 +36,13 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       await client.chat.update({ channel, ts, text, blocks: blocks as never });
     },
     async postThreadReply(channel, threadTs, text) {
-      await client.chat.postMessage({ channel, thread_ts: threadTs, text, unfurl_links: false, unfurl_media: false });
+      await client.chat.postMessage({
+        channel,
+        thread_ts: threadTs,
+        text,
+        unfurl_links: false,
+        unfurl_media: false,
+      });
     },
     async postEphemeral(channel, user, text) {
       await client.chat.postEphemeral({ channel, user, text });

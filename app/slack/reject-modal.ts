@@ -1,12 +1,13 @@
 // The modal that asks a rejecter why. The request reference travels in private_metadata, so any
 // replica can act on the submission.
+
+import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
 import {
   REJECT_MODAL_CALLBACK_ID,
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
   type RequestReference,
 } from "../../common/reference.js";
-import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
 import { encodeModalMetadata } from "./payload.js";
 
 export const MAX_REASON_LENGTH = 1000;
@@ -51,6 +52,9 @@ export function reasonErrors(reason: string | null | undefined): object | null {
   if (reason && reason.trim().length > 0) return null;
   return {
     response_action: "errors",
-    errors: { [REJECT_REASON_BLOCK_ID]: "Please say why you are rejecting: the reason goes to GitHub and the channel." },
+    errors: {
+      [REJECT_REASON_BLOCK_ID]:
+        "Please say why you are rejecting: the reason goes to GitHub and the channel.",
+    },
   };
 }

@@ -23,7 +23,9 @@ export function createBackgroundWork(log: Logger): BackgroundWork {
   return {
     run(task) {
       const promise = task()
-        .catch((error: unknown) => log.error({ err: error }, "Slack interaction failed after acknowledgement"))
+        .catch((error: unknown) =>
+          log.error({ err: error }, "Slack interaction failed after acknowledgement"),
+        )
         .finally(() => tasks.delete(promise));
       tasks.add(promise);
     },
@@ -80,7 +82,11 @@ export function slackInteractionsHandler(deps: {
         const { channelId, userId } = error.context;
         res.writeHead(200).end();
         background.run(() =>
-          slack.postEphemeral(channelId, userId, `This approval button is not valid (${error.message}); nothing was changed.`),
+          slack.postEphemeral(
+            channelId,
+            userId,
+            `This approval button is not valid (${error.message}); nothing was changed.`,
+          ),
         );
         return true;
       }
@@ -101,7 +107,9 @@ export function slackInteractionsHandler(deps: {
         };
         const triggerId = interaction.trigger_id;
         background.run(() =>
-          interaction.action === "approve" ? interactions.approve(click) : interactions.rejectClicked(click, triggerId),
+          interaction.action === "approve"
+            ? interactions.approve(click)
+            : interactions.rejectClicked(click, triggerId),
         );
         return true;
       }

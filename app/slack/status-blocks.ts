@@ -3,8 +3,8 @@
 // that is not delivered yet says so.
 import type { KnownBlock } from "@slack/web-api";
 import { replaceActionsBlock } from "../../common/message.js";
-import { BLOCK_IDS } from "../../common/reference.js";
 import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
+import { BLOCK_IDS } from "../../common/reference.js";
 
 export type Delivery = "delivered" | "waiting_gate" | "retrying" | "obsolete";
 
@@ -16,7 +16,10 @@ export type RequestStatus =
   | { kind: "closed"; note: string };
 
 /** The message's blocks with the status shown: above the buttons while open, instead of them once closed. */
-export function renderStatus(original: unknown[], status: RequestStatus): { text: string; blocks: KnownBlock[] } {
+export function renderStatus(
+  original: unknown[],
+  status: RequestStatus,
+): { text: string; blocks: KnownBlock[] } {
   const blocks = original as KnownBlock[];
   const block: KnownBlock = {
     type: "section",

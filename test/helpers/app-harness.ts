@@ -14,8 +14,15 @@ import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
 import { createSlackClient, postRequestMessage } from "../../src/slack.js";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
-import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
+import {
+  DEFAULT_BOT_TOKEN,
+  DEFAULT_CHANNEL_ID,
+  type FakeMessage,
+  type FakeSlack,
+  startFakeSlack,
+} from "../fakes/slack.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
+import { freePort } from "./processes.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
 import { postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
 
@@ -36,6 +43,9 @@ export const USERS = {
   dave: "U0DAVE", // triggers runs
 } as const;
 export const SRE_GROUP = "S0SRE";
+/** Fifty approvers, for concurrent clicks. */
+export const CROWD_GROUP = "S0CROWD";
+export const CROWD = Array.from({ length: 50 }, (_, i) => `U0CROWD${String(i).padStart(2, "0")}`);
 
 export const DEFAULT_POLICY = `
 environments:
@@ -44,6 +54,11 @@ environments:
       users: [${USERS.alice}, ${USERS.bob}, ${USERS.dave}]
       groups: [${SRE_GROUP}]
     required-approvals: 1
+  staging:
+    approvers:
+      users: [${USERS.alice}, ${USERS.bob}, ${USERS.carol}]
+      groups: [${CROWD_GROUP}]
+    required-approvals: 2
 github-users:
   ${USERS.alice}: alice
   ${USERS.bob}: bob
@@ -65,10 +80,15 @@ export interface Harness {
   /** Stops the App (not the fakes or the database) and starts a fresh one on the same database. */
   restart(): Promise<void>;
   close(): Promise<void>;
-  addRun(runId: number, options?: { actor?: string; attempt?: number }): void;
+  addRun(runId: number, options?: { actor?: string; attempt?: number; environment?: string }): void;
   /** Posts a request message as the Action does; returns the message as Slack stored it. */
-  postRequest(runId: number, options?: { environment?: string; attempt?: number }): Promise<FakeMessage>;
+  postRequest(
+    runId: number,
+    options?: { environment?: string; attempt?: number; repository?: string },
+  ): Promise<FakeMessage>;
   click(message: FakeMessage, action: "approve" | "reject", user: string): Promise<RouteResponse>;
+  /** Replaces the policy on the default branch and tells the App, as a push would. */
+  setPolicy(text: string | null, repository?: string): Promise<void>;
   /** Submits the reject modal most recently opened for `user`. */
   submitReason(user: string, reason: string): Promise<RouteResponse>;
   gate(runId: number, environment?: string): Promise<void>;
@@ -79,7 +99,10 @@ export interface Harness {
   threadOf(ts: string): string[];
 }
 
-export async function startHarness(backend: Backend, options: { policy?: string | null } = {}): Promise<Harness> {
+export async function startHarness(
+  backend: Backend,
+  options: { policy?: string | null } = {},
+): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "sdg-app-"));
   let database: TestDatabase | undefined;
   let databaseUrl: string;
@@ -97,8 +120,9 @@ export async function startHarness(backend: Backend, options: { policy?: string 
       [USERS.carol]: { name: "carol", realName: "Carol SRE" },
       [USERS.mallory]: { name: "mallory", realName: "Mallory Outsider" },
       [USERS.dave]: { name: "dave", realName: "Dave Developer" },
+      ...Object.fromEntries(CROWD.map((id, i) => [id, { name: `crowd${i}` }])),
     },
-    usergroups: { [SRE_GROUP]: [USERS.carol] },
+    usergroups: { [SRE_GROUP]: [USERS.carol], [CROWD_GROUP]: CROWD },
   });
   const github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });
   github.addRepository({ fullName: REPO, defaultBranch: "main" });
@@ -126,7 +150,9 @@ export async function startHarness(backend: Backend, options: { policy?: string 
         Octokit: ProbotOctokit.defaults({ retry: { retryAfterBaseValue: 10 } }),
         log,
       }),
-      port: 0,
+      // Probot treats port 0 as "use 3000", so pick a free port; a new one on every start, so that no
+      // pooled keep-alive socket to the previous server is reused after a restart.
+      port: await freePort(),
       host: "127.0.0.1",
       log,
       enableStaticFiles: false,
@@ -194,12 +220,12 @@ export async function startHarness(backend: Backend, options: { policy?: string 
         actor: opts.actor ?? "dave",
         workflowName: "Deploy",
         event: "push",
-        waitingEnvironments: ["production"],
+        waitingEnvironments: [opts.environment ?? "production"],
       });
     },
     async postRequest(runId, opts = {}) {
       const reference: RequestReference = {
-        repository: REPO,
+        repository: opts.repository ?? REPO,
         runId,
         runAttempt: opts.attempt ?? 1,
         environment: opts.environment ?? "production",
@@ -217,7 +243,11 @@ export async function startHarness(backend: Backend, options: { policy?: string 
         eventName: "push",
         mentions: [],
       });
-      const posted = await postRequestMessage(createSlackClient(DEFAULT_BOT_TOKEN, slack.url), DEFAULT_CHANNEL_ID, message);
+      const posted = await postRequestMessage(
+        createSlackClient(DEFAULT_BOT_TOKEN, slack.url),
+        DEFAULT_CHANNEL_ID,
+        message,
+      );
       return harness.message(posted.ts);
     },
     async click(message, action, user) {
@@ -228,6 +258,14 @@ export async function startHarness(backend: Backend, options: { policy?: string 
         triggerId: slack.issueTriggerId(user),
       });
       return postSignedToSlackRoute(`${appUrl}/slack/interactions`, payload, SIGNING_SECRET);
+    },
+    async setPolicy(text, repository = REPO) {
+      github.setFile(repository, ".github/slack-deploy-gate.yml", text);
+      const answer = await github.sendWebhook(
+        "push",
+        github.pushPayload(repository, [".github/slack-deploy-gate.yml"]),
+      );
+      if (answer.status >= 300) throw new Error(`the App answered the push with ${answer.status}`);
     },
     async submitReason(user, reason) {
       const opened = [...slack.views].reverse().find((v) => v.user === user) ?? slack.views.at(-1);
@@ -241,7 +279,8 @@ export async function startHarness(backend: Backend, options: { policy?: string 
     },
     async gate(runId, environment = "production") {
       const answer = await github.sendDeploymentProtectionRule(REPO, runId, environment);
-      if (answer.status >= 300) throw new Error(`the App answered the webhook with ${answer.status}: ${answer.body}`);
+      if (answer.status >= 300)
+        throw new Error(`the App answered the webhook with ${answer.status}: ${answer.body}`);
     },
     settle: () => handle.idle(),
     message(ts) {
@@ -261,7 +300,9 @@ export async function startHarness(backend: Backend, options: { policy?: string 
 
 /** The status line the App put in place of (or above) the buttons, or undefined. */
 export function statusText(message: FakeMessage): string | undefined {
-  const block = (message.blocks as { block_id?: string; text?: { text?: string } }[]).find((b) => b.block_id === "sdg_status");
+  const block = (message.blocks as { block_id?: string; text?: { text?: string } }[]).find(
+    (b) => b.block_id === "sdg_status",
+  );
   return block?.text?.text;
 }
 

@@ -1,0 +1,190 @@
+// Exactly once, whatever happens: concurrent clicks, 2-of-N, re-runs, restarts, GitHub failing.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Backend,
+  CROWD,
+  type Harness,
+  hasButtons,
+  REPO,
+  startHarness,
+  statusText,
+  USERS,
+} from "./helpers/app-harness.js";
+
+const backends: Backend[] = ["sqlite", "postgres"];
+
+describe.each(backends)("reliability on %s", (backend) => {
+  let h: Harness;
+  let nextRun = 2000;
+  const runId = () => ++nextRun;
+  const reviewsOf = (run: number) => h.github.reviews.filter((r) => r.runId === run);
+  const reviewCalls = (run: number) =>
+    h.github.requests.filter(
+      (r) => r.method === "POST" && r.path.endsWith(`/runs/${run}/deployment_protection_rule`),
+    );
+
+  beforeAll(async () => {
+    h = await startHarness(backend);
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+  afterEach(() => {
+    expect(h.github.violations).toEqual([]);
+  });
+
+  it("needs two distinct approvers for 2-of-N and shows progress in between", async () => {
+    const run = runId();
+    h.addRun(run, { environment: "staging" });
+    const message = await h.postRequest(run, { environment: "staging" });
+    await h.gate(run, "staging");
+
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+    expect(reviewsOf(run)).toEqual([]);
+    expect(statusText(h.message(message.ts))).toContain("1 of 2 approvals: <@U0ALICE>");
+    expect(hasButtons(h.message(message.ts))).toBe(true);
+
+    await h.click(h.message(message.ts), "approve", USERS.alice);
+    await h.settle();
+    expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("already voted");
+    expect(reviewsOf(run)).toEqual([]);
+
+    await h.click(h.message(message.ts), "approve", USERS.bob);
+    await h.settle();
+    expect(reviewsOf(run)).toHaveLength(1);
+    expect(reviewsOf(run)[0]?.state).toBe("approved");
+    expect(reviewsOf(run)[0]?.comment).toMatch(/alice \(U0ALICE\), bob \(U0BOB\)/);
+    expect(statusText(h.message(message.ts))).toContain("*Approved* by <@U0ALICE>, <@U0BOB>");
+    const thread = h.threadOf(message.ts).join("\n");
+    expect(thread).toContain("<@U0ALICE> approved (1 of 2)");
+    expect(thread).toContain("<@U0BOB> approved (2 of 2)");
+  });
+
+  it("lets one allowed Reject decide at once, even after a first approval", async () => {
+    const run = runId();
+    h.addRun(run, { environment: "staging" });
+    const message = await h.postRequest(run, { environment: "staging" });
+    await h.gate(run, "staging");
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+    await h.click(h.message(message.ts), "reject", USERS.bob);
+    await h.settle();
+    await h.submitReason(USERS.bob, "Wrong commit");
+    await h.settle();
+    expect(reviewsOf(run).map((r) => r.state)).toEqual(["rejected"]);
+  });
+
+  it("takes one decision and makes one GitHub call for 50 concurrent clicks", async () => {
+    const run = runId();
+    h.addRun(run, { environment: "staging" });
+    const message = await h.postRequest(run, { environment: "staging" });
+    await h.gate(run, "staging");
+
+    const answers = await Promise.all(CROWD.map((user) => h.click(message, "approve", user)));
+    expect(answers.map((a) => a.status)).toEqual(CROWD.map(() => 200));
+    await h.settle();
+    await h.handle.sweep();
+
+    expect(reviewCalls(run)).toHaveLength(1);
+    expect(reviewsOf(run)).toHaveLength(1);
+    const requestId = String(message.metadata?.event_payload.request_id);
+    const row = await h.store.getRequest(requestId);
+    expect(row?.decision).toBe("approved");
+    expect(row?.decidedBy).toHaveLength(2);
+    expect(row?.delivery).toBe("delivered");
+    // Clicks handled after the decision are told so instead of voting.
+    const votes = await h.store.listVotes(requestId);
+    expect(votes.length).toBeGreaterThanOrEqual(2);
+    const toldDecided = CROWD.filter((u) => h.ephemeralsFor(u).some((t) => t.includes("already approved")));
+    expect(votes.length + toldDecided.length).toBe(50);
+  });
+
+  it("does not carry an approval over to a re-run attempt", async () => {
+    const run = runId();
+    h.addRun(run);
+    const first = await h.postRequest(run, { attempt: 1 });
+    h.github.rerun(REPO, run);
+
+    await h.click(first, "approve", USERS.alice);
+    await h.settle();
+    expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("attempt 1 of the run, which is now on attempt 2");
+    expect(reviewsOf(run)).toEqual([]);
+
+    const second = await h.postRequest(run, { attempt: 2 });
+    await h.gate(run);
+    await h.click(second, "approve", USERS.alice);
+    await h.settle();
+    expect(reviewsOf(run)).toHaveLength(1);
+  });
+
+  it("marks an approval obsolete when the run is re-run before its gate arrives", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+    h.github.rerun(REPO, run);
+    await h.gate(run);
+    expect(reviewsOf(run)).toEqual([]);
+    expect(statusText(h.message(message.ts))).toContain("not applied: the run was re-run (now attempt 2)");
+  });
+
+  it("loses nothing when the App restarts between the click and the gate", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.click(message, "approve", USERS.bob);
+    await h.settle();
+    await h.restart();
+    await h.gate(run);
+    expect(reviewsOf(run)).toHaveLength(1);
+    expect(statusText(h.message(message.ts))).toContain("deployment resumed");
+  });
+
+  it("retries after GitHub answers 502, and says so in Slack until it succeeds", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.gate(run);
+    // Three failures exhaust the in-line retries; the sweep delivers later.
+    h.github.failNext({ method: "POST", path: /deployment_protection_rule$/ }, 502, 3);
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+
+    expect(reviewsOf(run)).toEqual([]);
+    const waiting = statusText(h.message(message.ts))!;
+    expect(waiting).toContain("GitHub has not accepted it yet");
+    expect(waiting).not.toContain("deployment resumed");
+    const requestId = String(message.metadata?.event_payload.request_id);
+    const row = await h.store.getRequest(requestId);
+    expect(row?.delivery).toBe("due");
+    expect(row?.deliveryAttempts).toBe(1);
+
+    // Not due yet: the sweep leaves it alone.
+    await h.handle.sweep();
+    expect(reviewsOf(run)).toEqual([]);
+
+    // Make it due now, as time passing would.
+    await h.store.finishDelivery(requestId, {
+      state: "retry",
+      error: "test",
+      nextAttemptAt: new Date(Date.now() - 1000),
+    });
+    await h.handle.sweep();
+    expect(reviewsOf(run)).toHaveLength(1);
+    expect(statusText(h.message(message.ts))).toContain("deployment resumed");
+  });
+
+  it("refuses clicks on a run that was cancelled before anyone decided", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.gate(run);
+    h.github.cancelRun(REPO, run);
+    await h.click(message, "approve", USERS.bob);
+    await h.settle();
+    expect(h.ephemeralsFor(USERS.bob).at(-1)).toContain("already finished (cancelled)");
+    expect(reviewsOf(run)).toEqual([]);
+  });
+});
