@@ -50,15 +50,20 @@ export async function permalinkFor(client: WebClient, posted: PostedMessage): Pr
   return result.permalink;
 }
 
-/** The client's own log lines go to the step's debug log (visible with ACTIONS_STEP_DEBUG). */
+/**
+ * The client's own log lines (it redacts the token) go to the step's debug log, and only when step
+ * debugging is on: they include whole request bodies, too much for every run's log.
+ */
 function debugLogger(): Logger {
   let level = "debug" as LogLevel;
-  const line = (parts: unknown[]) => `slack: ${parts.map(String).join(" ")}`;
+  const log = (parts: unknown[]) => {
+    if (core.isDebug()) core.debug(`slack: ${parts.map(String).join(" ")}`);
+  };
   return {
-    debug: (...msg) => core.debug(line(msg)),
-    info: (...msg) => core.debug(line(msg)),
-    warn: (...msg) => core.debug(line(msg)),
-    error: (...msg) => core.debug(line(msg)),
+    debug: (...msg) => log(msg),
+    info: (...msg) => log(msg),
+    warn: (...msg) => log(msg),
+    error: (...msg) => log(msg),
     setLevel: (l) => {
       level = l;
     },

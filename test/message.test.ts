@@ -132,7 +132,7 @@ describe("buildRequestMessage", () => {
     expect(text).toContain("*Event*\npush");
     expect(text).toContain("*Environment*\nproduction");
 
-    const actions = byId(message.blocks, BLOCK_IDS.actions) as {
+    const actions = byId(message.blocks, BLOCK_IDS.actions) as unknown as {
       elements: {
         action_id: string;
         style: string;
