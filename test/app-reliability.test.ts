@@ -187,4 +187,27 @@ describe.each(backends)("reliability on %s", (backend) => {
     expect(h.ephemeralsFor(USERS.bob).at(-1)).toContain("already finished (cancelled)");
     expect(reviewsOf(run)).toEqual([]);
   });
+
+  it("shows a run that ended before anyone decided, and never delivers to it", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.gate(run);
+    await h.click(message, "reject", USERS.alice); // opens the modal; the request is now known
+    await h.settle();
+    h.github.cancelRun(REPO, run);
+    const answer = await h.github.sendWebhook(
+      "workflow_run",
+      h.github.workflowRunCompletedPayload(REPO, run),
+    );
+    expect(answer.status).toBe(200);
+    const closed = h.message(message.ts);
+    expect(statusText(closed)).toContain("the run finished (cancelled) before anyone decided");
+    expect(hasButtons(closed)).toBe(false);
+
+    await h.submitReason(USERS.alice, "too late anyway");
+    await h.settle();
+    expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("already finished (cancelled)");
+    expect(reviewsOf(run)).toEqual([]);
+  });
 });

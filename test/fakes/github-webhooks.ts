@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { Urls } from "./github-objects.js";
-import { nodeId, webhookRepository, webhookUser } from "./github-objects.js";
+import { nodeId, webhookRepository, webhookUser, workflowRun } from "./github-objects.js";
 import type { CommitState, InstallationState, RepositoryState, RunState } from "./github-state.js";
 import { stableId } from "./github-state.js";
 
@@ -223,6 +223,50 @@ export function pushPayload(
     pusher: { name: after.author, email: `${after.author}@users.noreply.github.invalid` },
     organization: organization(urls, repo.owner),
     sender: webhookUser(urls, after.author),
+    ...installationLite(input.installation),
+  };
+}
+
+/** `workflow_run` `completed`, sent when a run ends (succeeded, failed or was cancelled). */
+export function workflowRunCompletedPayload(
+  urls: Urls,
+  input: {
+    repo: RepositoryState;
+    run: RunState;
+    headCommit: CommitState | undefined;
+    installation: InstallationState | undefined;
+    pushedAt: string;
+  },
+): object {
+  const { repo, run } = input;
+  const workflowUrl = `${urls.api}/repos/${repo.fullName}/actions/workflows/${run.workflowId}`;
+  const runObject = workflowRun(urls, repo, run, input.headCommit);
+  return {
+    action: "completed",
+    workflow: {
+      badge_url: `${urls.web}/${repo.fullName}/workflows/${encodeURIComponent(run.workflowName)}/badge.svg`,
+      created_at: run.createdAt,
+      html_url: `${urls.web}/${repo.fullName}/blob/${repo.defaultBranch}/${runObject.path}`,
+      id: run.workflowId,
+      name: run.workflowName,
+      node_id: nodeId("Workflow", run.workflowId),
+      path: runObject.path,
+      state: "active",
+      updated_at: run.createdAt,
+      url: workflowUrl,
+    },
+    // Webhook payloads carry the lighter webhook user shape where the REST object has simple-user.
+    workflow_run: {
+      ...runObject,
+      conclusion: run.conclusion ?? "success",
+      actor: webhookUser(urls, run.actor),
+      triggering_actor: webhookUser(urls, run.triggeringActor),
+      repository: { ...runObject.repository, owner: webhookUser(urls, repo.owner, "Organization") },
+      head_repository: { ...runObject.head_repository, owner: webhookUser(urls, repo.owner, "Organization") },
+    },
+    repository: webhookRepository(urls, repo, input.pushedAt),
+    organization: organization(urls, repo.owner),
+    sender: webhookUser(urls, run.triggeringActor),
     ...installationLite(input.installation),
   };
 }

@@ -91,6 +91,8 @@ export interface FakeGitHub {
     environment: string,
   ): Promise<{ status: number; body: string }>;
   pushPayload(repository: string, files: string[]): object;
+  /** `workflow_run` `completed` for the run as it is now (cancel or finish it first). */
+  workflowRunCompletedPayload(repository: string, runId: number): object;
   failNext(match: { method?: string; path: RegExp }, status: number, times?: number): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -315,6 +317,18 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         payload,
       });
       return { status, body };
+    },
+    workflowRunCompletedPayload(repository, runId) {
+      const repo = mustRepository(repository);
+      const run = state.mustRun(repository, runId);
+      const head = state.findCommit(repo, run.headSha);
+      return webhooks.workflowRunCompletedPayload(urls, {
+        repo,
+        run,
+        headCommit: head?.sha === run.headSha ? head : undefined,
+        installation: state.installationFor(repo.fullName),
+        pushedAt: pushedAt(repository),
+      });
     },
     deploymentProtectionRulePayload(repository, runId, environment) {
       const repo = mustRepository(repository);
