@@ -12,6 +12,7 @@ export interface Review {
 
 /** GitHub's limit on a review comment is generous; a short, bounded comment reads better in its UI. */
 const MAX_COMMENT = 1000;
+const REVIEW_TIMEOUT_MS = 20_000;
 
 export async function reviewProtectionRule(octokit: Octokit, review: Review): Promise<void> {
   const [owner, repo] = split(review.repository);
@@ -23,7 +24,8 @@ export async function reviewProtectionRule(octokit: Octokit, review: Review): Pr
     state: review.state,
     comment:
       review.comment.length > MAX_COMMENT ? `${review.comment.slice(0, MAX_COMMENT - 1)}…` : review.comment,
-    // Retry transient failures twice in-line (1 s, then 4 s); the sweep takes over after that.
-    request: { retries: 2 },
+    // Retry transient failures twice in-line (1 s, then 4 s); the sweep takes over after that. A hung
+    // GitHub must not hold the delivery lease forever.
+    request: { retries: 2, signal: AbortSignal.timeout(REVIEW_TIMEOUT_MS) },
   });
 }
