@@ -1,0 +1,279 @@
+// What the sandbox page can do, done the way the real systems would do it: a deployment is a run in
+// the fake GitHub plus the real Action run as a workflow step; a click is a signed Slack interaction
+// built from the message the fake Slack holds; a policy change is a commit plus a `push` webhook.
+import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
+import { fakeSha } from "../test/fakes/github-state.js";
+import type { RunningFakes } from "../test/fakes/serve.js";
+import type { FakeEphemeral, FakeMessage } from "../test/fakes/slack.js";
+import { type ActionResult, runActionStep } from "../test/helpers/processes.js";
+import { blockActionsPayload, type OpenedView, viewSubmissionPayload } from "../test/helpers/slack-clicks.js";
+import { postSignedToSlackRoute } from "../test/helpers/slack-sign.js";
+import {
+  BOT_TOKEN,
+  CHANNEL_ID,
+  CHANNEL_NAME,
+  COMMIT_TITLES,
+  DEFAULT_POLICY,
+  ENVIRONMENTS,
+  PEOPLE,
+  POLICY_PATH,
+  RELEASE_GROUP,
+  REPOSITORY,
+  TRIGGERING_LOGIN,
+  WORKFLOW_TOKEN,
+} from "./world.js";
+
+/** Slack's own message when a required modal input is submitted empty (the App never sees it). */
+const REQUIRED_FIELD = "Please complete this required field.";
+
+export class SandboxError extends Error {
+  constructor(
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+interface SimulatedRun {
+  runId: number;
+  environment: string;
+  sha: string;
+  commitTitle: string;
+  startedAt: string;
+  /** The Action's step, once it has run. */
+  action?: { code: number | string; outputs: Record<string, string>; log: string };
+  /** HTTP status the App gave the deployment_protection_rule webhook. */
+  gateStatus?: number;
+}
+
+export interface SandboxState {
+  repository: string;
+  channel: { id: string; name: string };
+  people: Array<{ id: string; name: string; role: string }>;
+  /** Slack user id → display name, for @mentions. */
+  users: Record<string, string>;
+  /** Slack user group id → handle. */
+  groups: Record<string, string>;
+  messages: Array<FakeMessage & { replies: FakeMessage[] }>;
+  ephemerals: FakeEphemeral[];
+  views: Array<{ id: string; user: string | undefined; view: Record<string, unknown> }>;
+  runs: Array<
+    SimulatedRun & {
+      status: string;
+      conclusion: string | null;
+      waitingEnvironments: string[];
+      reviews: Array<{ state: string; comment: string }>;
+    }
+  >;
+  policy: string;
+  environments: readonly string[];
+}
+
+export interface SandboxApi {
+  state(): SandboxState;
+  startDeployment(environment: string): Promise<{ runId: number; action: ActionResult; gateStatus: number }>;
+  click(ts: string, action: string, user: string): Promise<{ status: number }>;
+  submitModal(
+    viewId: string,
+    user: string,
+    reason: string,
+  ): Promise<{ ok: boolean; errors?: Record<string, string> }>;
+  closeModal(viewId: string): void;
+  savePolicy(text: string): Promise<{ pushStatus: number }>;
+  resetPolicy(): Promise<{ pushStatus: number }>;
+}
+
+export function createSandboxApi(deps: {
+  fakes: RunningFakes;
+  appUrl: string;
+  signingSecret: string;
+  workDir: string;
+  root: string;
+}): SandboxApi {
+  const { fakes, appUrl, signingSecret } = deps;
+  const { slack, github } = fakes;
+  const runs: SimulatedRun[] = [];
+  const closedViews = new Set<string>();
+  let policy = DEFAULT_POLICY;
+  let nextRunId = 1001;
+
+  const person = (id: string) => {
+    const found = PEOPLE.find((p) => p.id === id);
+    if (!found) throw new SandboxError(`unknown person ${id}`);
+    return found;
+  };
+  const interactionsUrl = `${appUrl}/slack/interactions`;
+
+  async function savePolicy(text: string): Promise<{ pushStatus: number }> {
+    if (text.length > 64 * 1024) throw new SandboxError("the policy is over 64 KiB");
+    github.setFile(REPOSITORY, POLICY_PATH, text);
+    policy = text;
+    // GitHub sends `push` when the default branch changes; the App drops its cached policy on it.
+    const push = await github.sendWebhook("push", github.pushPayload(REPOSITORY, [POLICY_PATH]));
+    return { pushStatus: push.status };
+  }
+
+  return {
+    state() {
+      const top = slack.messages.filter((m) => !m.thread_ts);
+      return {
+        repository: REPOSITORY,
+        channel: { id: CHANNEL_ID, name: CHANNEL_NAME },
+        people: PEOPLE.map(({ id, name, role }) => ({ id, name, role })),
+        users: Object.fromEntries([...PEOPLE.map((p) => [p.id, p.name]), ["U0BOT", "deploy-gate"]]),
+        groups: { [RELEASE_GROUP.id]: RELEASE_GROUP.handle },
+        messages: top.map((m) => ({ ...m, replies: slack.messages.filter((r) => r.thread_ts === m.ts) })),
+        ephemerals: slack.ephemerals,
+        views: slack.views
+          .filter((v) => !closedViews.has(v.id))
+          .map((v) => ({ id: v.id, user: v.user, view: v.view })),
+        runs: runs
+          .map((run) => {
+            const now = github.getRun(REPOSITORY, run.runId);
+            return {
+              ...run,
+              status: now.status,
+              conclusion: now.conclusion,
+              waitingEnvironments: now.waitingEnvironments,
+              reviews: github.reviews
+                .filter((r) => r.runId === run.runId)
+                .map((r) => ({ state: r.state, comment: r.comment })),
+            };
+          })
+          .reverse(),
+        policy,
+        environments: ENVIRONMENTS,
+      };
+    },
+
+    async startDeployment(environment) {
+      if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
+        throw new SandboxError(`environment must be one of ${ENVIRONMENTS.join(", ")}`);
+      }
+      const runId = nextRunId++;
+      const commitTitle = COMMIT_TITLES[(runId - 1001) % COMMIT_TITLES.length] as string;
+      const sha = fakeSha(`sandbox:${runId}`);
+      github.addCommit(REPOSITORY, {
+        sha,
+        message: `${commitTitle}\n\nSimulated commit.`,
+        author: TRIGGERING_LOGIN,
+      });
+      github.addRun({
+        repository: REPOSITORY,
+        runId,
+        headSha: sha,
+        actor: TRIGGERING_LOGIN,
+        workflowName: "Deploy webshop",
+        waitingEnvironments: [environment],
+      });
+      const run: SimulatedRun = { runId, environment, sha, commitTitle, startedAt: new Date().toISOString() };
+      runs.push(run);
+
+      // The workflow's first job: the Action posts the request to Slack.
+      const production = environment === "production";
+      const action = await runActionStep(
+        {
+          repository: REPOSITORY,
+          runId,
+          sha,
+          actor: TRIGGERING_LOGIN,
+          workflow: "Deploy webshop",
+          environment,
+          channel: `#${CHANNEL_NAME}`,
+          message: production
+            ? "Weekly release: *checkout* and *pricing* changes. _Check the error dashboard before approving._"
+            : "",
+          mention: production ? RELEASE_GROUP.id : "",
+          slackBotToken: BOT_TOKEN,
+          slackApiUrl: fakes.slackUrl,
+          githubToken: WORKFLOW_TOKEN,
+          githubServerUrl: fakes.githubUrl,
+          githubApiUrl: fakes.githubApiUrl,
+          workDir: deps.workDir,
+        },
+        deps.root,
+      );
+      run.action = { code: action.code, outputs: action.outputs, log: asRunnerShowsIt(action.log) };
+      // The deploy job reaches `environment: …`; GitHub holds it and asks the App.
+      const gate = await github.sendDeploymentProtectionRule(REPOSITORY, runId, environment);
+      run.gateStatus = gate.status;
+      return { runId, action, gateStatus: gate.status };
+    },
+
+    async click(ts, action, user) {
+      const message = slack.messages.find((m) => m.ts === ts && !m.thread_ts);
+      if (!message) throw new SandboxError(`no message ${ts} in #${CHANNEL_NAME}`, 404);
+      const actionId =
+        action === "approve" ? ACTION_IDS.approve : action === "reject" ? ACTION_IDS.reject : undefined;
+      if (!actionId) throw new SandboxError("action must be approve or reject");
+      const who = person(user);
+      let payload: Record<string, unknown>;
+      try {
+        payload = blockActionsPayload({
+          message,
+          actionId,
+          user: { id: who.id, username: who.user.name },
+          triggerId: slack.issueTriggerId(who.id),
+          channelName: CHANNEL_NAME,
+        });
+      } catch (error) {
+        throw new SandboxError(`that button is gone: ${(error as Error).message}`, 409);
+      }
+      const response = await postSignedToSlackRoute(interactionsUrl, payload, signingSecret);
+      return { status: response.status };
+    },
+
+    async submitModal(viewId, user, reason) {
+      const record = slack.views.find((v) => v.id === viewId);
+      if (!record || closedViews.has(viewId)) throw new SandboxError(`no open view ${viewId}`, 404);
+      const who = person(user);
+      if (reason === "") return { ok: false, errors: { [REJECT_REASON_BLOCK_ID]: REQUIRED_FIELD } };
+      const view = { id: record.id, ...record.view } as OpenedView;
+      const payload = viewSubmissionPayload({
+        view,
+        user: { id: who.id, username: who.user.name },
+        values: {
+          [REJECT_REASON_BLOCK_ID]: {
+            [REJECT_REASON_ACTION_ID]: { type: "plain_text_input", value: reason },
+          },
+        },
+      });
+      const response = await postSignedToSlackRoute(interactionsUrl, payload, signingSecret);
+      if (response.status !== 200) throw new SandboxError(`the App answered ${response.status}`, 502);
+      if (response.body.trim()) {
+        const answer = JSON.parse(response.body) as {
+          response_action?: string;
+          errors?: Record<string, string>;
+        };
+        if (answer.response_action === "errors") return { ok: false, errors: answer.errors ?? {} };
+      }
+      closedViews.add(viewId);
+      return { ok: true };
+    },
+
+    closeModal(viewId) {
+      closedViews.add(viewId);
+    },
+
+    savePolicy,
+    resetPolicy: () => savePolicy(DEFAULT_POLICY),
+  };
+}
+
+/**
+ * The step's log as GitHub shows it: the runner consumes `::add-mask::` and hides `::debug::` (unless
+ * step debugging is on), and prints `::warning::` / `::error::` as annotations.
+ */
+export function asRunnerShowsIt(log: string): string {
+  return log
+    .split("\n")
+    .filter((line) => !line.startsWith("::add-mask::") && !line.startsWith("::debug::"))
+    .map((line) =>
+      line.replace(
+        /^::(warning|error|notice)[^:]*::/,
+        (_, kind: string) => `${kind[0]?.toUpperCase()}${kind.slice(1)}: `,
+      ),
+    )
+    .join("\n");
+}

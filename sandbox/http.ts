@@ -1,0 +1,156 @@
+// The sandbox's web server: the page's static files from sandbox/public and a small JSON API. It
+// listens on loopback only and answers only requests addressed to localhost, so a web page elsewhere
+// cannot drive it through DNS rebinding.
+import { readFile } from "node:fs/promises";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize, sep } from "node:path";
+import { type SandboxApi, SandboxError } from "./api.js";
+
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".svg": "image/svg+xml",
+};
+const MAX_BODY_BYTES = 128 * 1024;
+
+export interface SandboxServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+type Body = Record<string, unknown>;
+
+export async function serveSandbox(options: {
+  port: number;
+  api: SandboxApi;
+  publicDir: string;
+}): Promise<SandboxServer> {
+  const { api, publicDir } = options;
+
+  const routes: Record<string, (body: Body) => unknown> = {
+    "GET /api/state": () => api.state(),
+    "POST /api/deployments": (body) => api.startDeployment(text(body, "environment")),
+    "POST /api/click": (body) => api.click(text(body, "ts"), text(body, "action"), text(body, "user")),
+    "POST /api/modal/submit": (body) =>
+      api.submitModal(
+        text(body, "viewId"),
+        text(body, "user"),
+        typeof body.reason === "string" ? body.reason : "",
+      ),
+    "POST /api/modal/close": (body) => {
+      api.closeModal(text(body, "viewId"));
+      return { ok: true };
+    },
+    "PUT /api/policy": (body) => api.savePolicy(typeof body.text === "string" ? body.text : ""),
+    "POST /api/policy/reset": () => api.resetPolicy(),
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = (req.headers.host ?? "").replace(/:\d+$/, "");
+    if (!["localhost", "127.0.0.1", "[::1]"].includes(host)) {
+      send(res, 421, "text/plain; charset=utf-8", "The sandbox answers only http://localhost.");
+      return;
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    if (url.pathname.startsWith("/api/")) {
+      const route = routes[`${req.method} ${url.pathname}`];
+      if (!route) return sendJson(res, 404, { error: `no such API: ${req.method} ${url.pathname}` });
+      const raw = await readBody(req);
+      let body: Body = {};
+      if (raw) {
+        try {
+          body = JSON.parse(raw) as Body;
+        } catch {
+          return sendJson(res, 400, { error: "the body is not JSON" });
+        }
+      }
+      try {
+        return sendJson(res, 200, await route(body));
+      } catch (error) {
+        if (error instanceof SandboxError) return sendJson(res, error.status, { error: error.message });
+        return sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+    const name = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname.slice(1));
+    const path = normalize(join(publicDir, name));
+    const type = CONTENT_TYPES[extname(path)];
+    if (!path.startsWith(publicDir + sep) || !type)
+      return send(res, 404, "text/plain; charset=utf-8", "Not found");
+    try {
+      send(res, 200, type, await readFile(path));
+    } catch {
+      send(res, 404, "text/plain; charset=utf-8", "Not found");
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!res.headersSent)
+        sendJson(res, 500, { error: error instanceof Error ? error.message : String(error) });
+      else res.destroy();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      reject(
+        error.code === "EADDRINUSE"
+          ? new Error(
+              `port ${options.port} is in use: set SANDBOX_PORT to another port (e.g. SANDBOX_PORT=8081 npm run sandbox)`,
+            )
+          : error,
+      );
+    });
+    server.listen(options.port, "127.0.0.1", () => resolve());
+  });
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function text(body: Body, name: string): string {
+  const value = body[name];
+  if (typeof value !== "string" || value === "") throw new SandboxError(`${name} is required`);
+  return value;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) {
+        reject(new SandboxError("the body is too large", 413));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    req.on("error", reject);
+  });
+}
+
+function sendJson(res: ServerResponse, status: number, payload: unknown): void {
+  send(res, status, "application/json; charset=utf-8", JSON.stringify(payload));
+}
+
+function send(res: ServerResponse, status: number, type: string, body: string | Buffer): void {
+  res.writeHead(status, {
+    "content-type": type,
+    "cache-control": "no-store",
+    // Everything the page needs is served from here: no CDN, no external fonts or scripts.
+    "content-security-policy":
+      "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'",
+    "x-content-type-options": "nosniff",
+  });
+  res.end(body);
+}

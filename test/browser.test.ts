@@ -1,0 +1,231 @@
+// The sandbox in a real browser (Debian's Chromium through playwright-core): a newcomer's path through
+// the page, from starting a deployment to seeing GitHub resume or stop it. Screenshots of each end
+// state go to test-output/.
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type Child,
+  freePort,
+  PROJECT_ROOT,
+  startProcess,
+  stopAll,
+  waitForJsonLine,
+} from "./helpers/processes.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const OUTPUT = join(PROJECT_ROOT, "test-output");
+const UI_TIMEOUT = 20_000;
+
+/** Waits for the page to catch up (it polls the sandbox server). */
+const poll = <T>(probe: () => Promise<T>, timeout = UI_TIMEOUT) =>
+  expect.poll(probe, { timeout, interval: 100 });
+
+let sandbox: Child;
+let sandboxUrl: string;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM))
+    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+  mkdirSync(OUTPUT, { recursive: true });
+  const port = await freePort();
+  sandbox = startProcess({
+    name: "sandbox",
+    command: process.execPath,
+    args: ["--import", "tsx", join(PROJECT_ROOT, "sandbox", "server.ts")],
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: "warn" },
+  });
+  ({ sandboxUrl } = await waitForJsonLine<{ sandboxUrl: string }>(sandbox, 240_000));
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-background-networking",
+      "--disable-gpu",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+  page.setDefaultTimeout(UI_TIMEOUT);
+  // No request may leave the machine: the page must be self-contained.
+  page.on("request", (request) => {
+    const url = new URL(request.url());
+    if (!["localhost", "127.0.0.1"].includes(url.hostname) && url.protocol !== "data:") {
+      throw new Error(`the sandbox page requested ${request.url()}`);
+    }
+  });
+  await page.goto(sandboxUrl);
+}, 300_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stopAll();
+}, 30_000);
+
+async function actAs(name: string): Promise<void> {
+  await page.locator(".who-option", { hasText: name }).click();
+  await poll(() => page.locator(".who-option.selected").textContent()).toContain(name);
+}
+
+/** Starts a deployment through the page and returns its run id. */
+async function startDeployment(environment: "production" | "staging"): Promise<string> {
+  await page.selectOption("#environment", environment);
+  await page.click("#start");
+  const status = page.locator("#start-status");
+  await poll(() => status.textContent(), 60_000).toMatch(/Run #\d+ is waiting/);
+  const runId = /Run #(\d+)/.exec((await status.textContent()) ?? "")?.[1];
+  if (!runId) throw new Error("no run id in the start status");
+  return runId;
+}
+
+function messageFor(runId: string): Locator {
+  return page.locator("#feed article.msg:not(.ephemeral)", {
+    has: page.locator(`a[href$="/actions/runs/${runId}"]`),
+  });
+}
+
+function runCard(runId: string): Locator {
+  return page.locator(`article.run[data-run-id="${runId}"]`);
+}
+
+async function clickButton(runId: string, label: "Approve" | "Reject", confirmTitle: RegExp): Promise<void> {
+  await messageFor(runId).locator("button.bk-button", { hasText: label }).click();
+  const dialog = page.locator("#confirm");
+  await dialog.waitFor({ state: "visible" });
+  expect(await page.locator("#confirm-title").textContent()).toMatch(confirmTitle);
+  await page.click("#confirm-ok");
+  await dialog.waitFor({ state: "hidden" });
+}
+
+async function screenshot(name: string, show?: Locator): Promise<void> {
+  await show?.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: join(OUTPUT, `sandbox-${name}.png`), fullPage: true });
+}
+
+describe("the sandbox in a browser", () => {
+  it("explains itself and renders the Action's request as Slack would", async () => {
+    await poll(() => page.locator(".intro").textContent()).toContain("Start a deployment");
+    expect(await page.locator(".who-option").count()).toBe(4);
+    const runId = await startDeployment("staging");
+    const message = messageFor(runId);
+    await message.waitFor();
+    expect(await message.locator(".bk-header").textContent()).toBe("Deploy acme/webshop to staging?");
+    // The commit title holds `<dark mode> &`: shown literally, never as markup.
+    await poll(() => page.locator("#feed").textContent()).toBeTruthy();
+    expect(await message.locator(".bk-field", { hasText: "Environment" }).textContent()).toContain("staging");
+    expect(await message.locator("button.bk-primary").textContent()).toBe("Approve");
+    expect(await message.locator("button.bk-danger").textContent()).toBe("Reject");
+    expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
+
+    await actAs("Alice");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
+    await poll(() => message.locator('[data-block-id="sdg_status"]').textContent()).toMatch(
+      /Approved by @Alice/,
+    );
+    expect(await message.locator("button.bk-primary").count()).toBe(0);
+    expect(await runCard(runId).locator(".review").textContent()).toMatch(/Approved in Slack by/);
+    await poll(() => message.locator(".thread").textContent()).toMatch(/GitHub accepted the decision/);
+    await screenshot("approved", message);
+  });
+
+  it("an outsider's click gets a refusal only they can see; production needs two approvers", async () => {
+    const runId = await startDeployment("production");
+    const message = messageFor(runId);
+    await message.waitFor();
+    expect(await message.textContent()).toContain("@release-managers");
+
+    await actAs("Olivia");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    const refusal = page.locator("#feed article.ephemeral", { hasText: "not an approver" });
+    await refusal.waitFor();
+    expect(await refusal.textContent()).toContain("Only visible to you");
+    expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
+    await screenshot("outsider-refused", refusal);
+
+    // Alice does not see Olivia's ephemeral.
+    await actAs("Alice");
+    await poll(() => page.locator("#feed article.ephemeral", { hasText: "not an approver" }).count()).toBe(0);
+
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await poll(() => message.locator('[data-block-id="sdg_status"]').textContent()).toMatch(
+      /1 of 2 approvals/,
+    );
+    expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
+
+    // Dana triggered the run: the policy refuses her approval.
+    await actAs("Dana");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await page.locator("#feed article.ephemeral", { hasText: "self-approval" }).waitFor();
+    await screenshot(
+      "self-approval-refused",
+      page.locator("#feed article.ephemeral", { hasText: "self-approval" }),
+    );
+
+    await actAs("Bob");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
+    await poll(() => message.locator('[data-block-id="sdg_status"]').textContent()).toMatch(
+      /Approved by @Alice, @Bob/,
+    );
+    await screenshot("production-two-approvals", message);
+  });
+
+  it("a rejection asks for a reason, refuses a blank one, and stops the run", async () => {
+    const runId = await startDeployment("staging");
+    await messageFor(runId).waitFor();
+    await actAs("Bob");
+    await clickButton(runId, "Reject", /Reject this deployment\?/);
+
+    const modal = page.locator("#modal");
+    await modal.waitFor({ state: "visible" });
+    expect(await page.locator("#modal-title").textContent()).toBe("Reject deployment");
+    expect(await page.locator("#modal-submit").textContent()).toBe("Reject");
+    expect(await page.locator("#modal-close").textContent()).toBe("Cancel");
+
+    // Blank (whitespace) reason: Slack submits it and the App answers with an error in the modal.
+    await modal.locator("textarea").fill("   ");
+    await page.click("#modal-submit");
+    const error = modal.locator(".input-error");
+    await error.waitFor({ state: "visible" });
+    expect(await error.textContent()).toMatch(/say why/i);
+    await screenshot("reject-blank-reason");
+
+    await modal.locator("textarea").fill("The payment SDK upgrade breaks refunds");
+    await page.click("#modal-submit");
+    await modal.waitFor({ state: "hidden" });
+    await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Rejected/);
+    expect(await runCard(runId).locator(".review").textContent()).toContain(
+      "The payment SDK upgrade breaks refunds",
+    );
+    await poll(() => messageFor(runId).locator('[data-block-id="sdg_status"]').textContent()).toMatch(
+      /Rejected by @Bob[\s\S]*breaks refunds/,
+    );
+    await screenshot("rejected", messageFor(runId));
+  });
+
+  it("an edited policy takes effect at once: an invalid one is explained to the clicker", async () => {
+    await page.locator("#policy").fill("environments:\n  staging:\n    required-approvals: many\n");
+    await page.click("#save-policy");
+    await poll(() => page.locator("#policy-status").textContent()).toMatch(/Saved/);
+    const runId = await startDeployment("staging");
+    await messageFor(runId).waitFor();
+    await actAs("Alice");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    const explanation = page.locator("#feed article.ephemeral", { hasText: "policy is invalid" });
+    await explanation.waitFor();
+    expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
+    await screenshot("invalid-policy", explanation);
+
+    await page.click("#reset-policy");
+    await poll(() => page.locator("#policy").inputValue()).toContain("required-approvals: 2");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
+  });
+});
