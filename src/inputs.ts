@@ -48,8 +48,8 @@ export function readInputs(read: InputReader = defaultReader): ActionInputs {
 
   if (!slackBotToken) {
     throw new InputError(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to copy
       "Input `slack-bot-token` is required: pass your Slack app's Bot User OAuth Token from a secret, " +
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to copy
         "e.g. `slack-bot-token: ${{ secrets.SLACK_BOT_TOKEN }}`.",
     );
   }
