@@ -1,0 +1,70 @@
+// The App as its own process (`node build/app/main.js`, what `npm start` runs), so that neither the
+// load generator nor the fakes share its event loop. Logs go to a file at LOG_LEVEL=warn.
+import { join } from "node:path";
+import { freePort, PROJECT_ROOT } from "../../test/helpers/processes.js";
+import { type BenchChild, spawnLogged, waitHealthy } from "./process.js";
+import { APP_ID, type Scene, SIGNING_SECRET, SLACK_TOKEN, WEBHOOK_SECRET } from "./scene.js";
+
+export interface RunningApp {
+  child: BenchChild;
+  url: string;
+  interactionsUrl: string;
+  webhooksUrl: string;
+  databaseUrl: string;
+}
+
+export async function startAppProcess(
+  scene: Scene,
+  options: { name: string; databaseUrl: string; logDir: string },
+): Promise<RunningApp> {
+  const port = await freePort();
+  const child = spawnLogged({
+    name: options.name,
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, "build", "app", "main.js")],
+    cwd: PROJECT_ROOT,
+    logPath: join(options.logDir, `${options.name}.log`),
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: "production",
+      APP_ID: String(APP_ID),
+      PRIVATE_KEY: scene.privateKey,
+      WEBHOOK_SECRET,
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      SLACK_BOT_TOKEN: SLACK_TOKEN,
+      SLACK_API_URL: scene.slack.url,
+      DATABASE_URL: options.databaseUrl,
+      PORT: String(port),
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "warn",
+      GHE_HOST: scene.github.host,
+      GHE_PROTOCOL: "http",
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${url}/healthz`, child, 60_000);
+  return {
+    child,
+    url,
+    interactionsUrl: `${url}/slack/interactions`,
+    webhooksUrl: `${url}/api/github/webhooks`,
+    databaseUrl: options.databaseUrl,
+  };
+}
+
+/** A bare node:http server answering 200 to anything: the floor for the App's acknowledgement. */
+export async function startFloorServer(logDir: string): Promise<{ child: BenchChild; url: string }> {
+  const port = await freePort();
+  const child = spawnLogged({
+    name: "floor-server",
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, "bench", "floor-server.mjs")],
+    cwd: PROJECT_ROOT,
+    logPath: join(logDir, "floor-server.log"),
+    env: { PATH: process.env.PATH, PORT: String(port) },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${url}/healthz`, child);
+  return { child, url };
+}

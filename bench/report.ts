@@ -1,0 +1,243 @@
+// The printed tables: each figure with its floor, the ratio, and the target beside it.
+import type { ActionFigures } from "./action.js";
+import type { ClickToGitHub, ForgedFigure, LoadStep } from "./app-figures.js";
+import type { Machine } from "./lib/machine.js";
+
+interface BackendResults {
+  load: LoadStep[];
+  ackP99RatioAt200?: number;
+  p99Passes100ms: { atRate: number | null; lastRateBelow: number | null; note?: string };
+  clickToGitHub?: ClickToGitHub;
+  clickToGitHubRatioToFloorP50?: number;
+  throttledBurstMs?: number[];
+  forged: ForgedFigure;
+  memory: {
+    afterStartMiB: number;
+    idleMiB: number;
+    underLoadP50MiB: number;
+    underLoadMaxMiB: number;
+    idleAfterLoadMiB: number;
+  };
+  storage: {
+    pastRequests: number;
+    fillSeconds: number;
+    empty?: ClickToGitHub;
+    full?: ClickToGitHub;
+    ratioP50?: number;
+    ratioP99?: number;
+  };
+}
+
+export interface BenchResults {
+  machine: Machine;
+  quick: boolean;
+  action: ActionFigures;
+  floor: LoadStep[];
+  backends: Record<string, BackendResults>;
+  totalSeconds: number;
+}
+
+function table(title: string, header: string[], rows: (string | number | undefined)[][]): string {
+  const cells = [header, ...rows.map((r) => r.map((c) => (c === undefined ? "–" : String(c))))];
+  const widths = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  const line = (r: string[]) => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(" | ")} |`;
+  return [
+    `\n${title}`,
+    line(cells[0] as string[]),
+    `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`,
+    ...cells.slice(1).map(line),
+  ].join("\n");
+}
+
+const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(2)} MiB`;
+const verdict = (ok: boolean | undefined) => (ok === undefined ? "" : ok ? "meets" : "MISSES");
+
+export function printResults(input: Record<string, unknown>): string {
+  const r = input as unknown as BenchResults;
+  const m = r.machine;
+  const out: string[] = [
+    `\nslack-deploy-gate bench${r.quick ? " (QUICK: smoke test, not figures to quote)" : ""}: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.os}, Node ${m.node}, ${m.date}`,
+  ];
+  const a = r.action;
+  out.push(
+    table(
+      `1. The Action, ${a.runs} runs each (ms, MiB)`,
+      ["measure", "action p50", "action p99", "floor p50", "floor p99", "ratio p50", "target"],
+      [
+        [
+          "spawn → request posted",
+          a.action.toPostedMs.p50,
+          a.action.toPostedMs.p99,
+          a.floor.toPostedMs.p50,
+          a.floor.toPostedMs.p99,
+          a.ratio.toPostedP50,
+          "≤ 1.5×",
+        ],
+        [
+          "spawn → exit",
+          a.action.toExitMs.p50.toFixed(1),
+          a.action.toExitMs.p99.toFixed(1),
+          a.floor.toExitMs.p50.toFixed(1),
+          a.floor.toExitMs.p99.toFixed(1),
+          a.ratio.toExitP50,
+          `≤ 1.5× ${verdict(a.ratio.toExitP50 <= 1.5)}`,
+        ],
+        [
+          "peak RSS",
+          a.action.peakRssMiB.p50,
+          a.action.peakRssMiB.p99,
+          a.floor.peakRssMiB.p50,
+          a.floor.peakRssMiB.p99,
+          a.ratio.peakRssP50,
+          "",
+        ],
+        [
+          "dist/ size",
+          `${mib(a.dist.bytes)} (${mib(a.dist.gzipBytes)} gz)`,
+          "",
+          "",
+          "",
+          "",
+          `< 1.5 MB ${verdict(a.dist.bytes < 1.5e6)}`,
+        ],
+      ],
+    ),
+  );
+
+  const floorRows = r.floor.map((s) => [
+    "floor",
+    s.rate,
+    s.p50,
+    s.p99,
+    s.max,
+    s.errors,
+    s.achievedRate,
+    "",
+    "",
+    s.fakesElu,
+  ]);
+  const appRows = Object.entries(r.backends).flatMap(([name, b]) =>
+    b.load.map((s) => [
+      name,
+      s.rate,
+      s.p50,
+      s.p99,
+      s.max,
+      s.errors,
+      s.achievedRate,
+      `${s.workDone}/${s.ok}`,
+      s.drainMs,
+      s.fakesElu,
+    ]),
+  );
+  out.push(
+    table(
+      "2. Acknowledgement of signed block_actions at fixed rates (ms from the scheduled send)",
+      ["server", "req/s", "p50", "p99", "max", "errors", "done/s", "votes/acks", "drain ms", "fakes ELU"],
+      [...floorRows, ...appRows],
+    ),
+  );
+  out.push(
+    table(
+      "2. Targets",
+      ["backend", "p99 ÷ floor p99 at 200/s", "target", "p99 passes 100 ms at"],
+      Object.entries(r.backends).map(([name, b]) => [
+        name,
+        b.ackP99RatioAt200,
+        `≤ 2× ${verdict(b.ackP99RatioAt200 !== undefined ? b.ackP99RatioAt200 <= 2 : undefined)}`,
+        b.p99Passes100ms.atRate
+          ? `${b.p99Passes100ms.atRate}/s (below at ${b.p99Passes100ms.lastRateBelow ?? "none"})`
+          : `not passed up to ${b.p99Passes100ms.lastRateBelow}/s`,
+      ]),
+    ),
+  );
+  out.push(
+    table(
+      "3. Click → review at GitHub, decisions spaced past Octokit's 1 s write throttle (ms)",
+      ["backend", "p50", "p99", "ack p50", "p50 ÷ floor p50 at 50/s", "target", "5 at once (ms)"],
+      Object.entries(r.backends).map(([name, b]) => [
+        name,
+        b.clickToGitHub?.toReviewMs.p50,
+        b.clickToGitHub?.toReviewMs.p99,
+        b.clickToGitHub?.ackMs.p50,
+        b.clickToGitHubRatioToFloorP50,
+        `p50 < 20 ms ${verdict(b.clickToGitHub ? b.clickToGitHub.toReviewMs.p50 < 20 : undefined)}`,
+        b.throttledBurstMs?.join(", "),
+      ]),
+    ),
+  );
+  out.push(
+    table(
+      "4. Forged requests (valid clicks, wrong signature), App pinned to one core",
+      [
+        "backend",
+        "rejected/s",
+        "non-401",
+        "p50 ms",
+        "App CPU (cores)",
+        "Slack calls",
+        "GitHub reqs",
+        "DB rows (req/votes/gates)",
+        "no work",
+      ],
+      Object.entries(r.backends).map(([name, b]) => {
+        const f = b.forged;
+        return [
+          name,
+          f.rejectedPerSecond,
+          f.otherAnswers,
+          f.latencyMs.p50,
+          f.appCpuCores,
+          `${f.before.slackCalls}→${f.after.slackCalls}`,
+          `${f.before.githubRequests}→${f.after.githubRequests}`,
+          `${f.before.requests}/${f.before.votes}/${f.before.gates}→${f.after.requests}/${f.after.votes}/${f.after.gates}`,
+          f.unchanged ? "yes" : "NO",
+        ];
+      }),
+    ),
+  );
+  out.push(
+    table(
+      "5. The App's RSS (MiB, VmRSS)",
+      ["backend", "after start", "idle", "under load p50", "under load max", "idle after load", "target"],
+      Object.entries(r.backends).map(([name, b]) => [
+        name,
+        b.memory.afterStartMiB,
+        b.memory.idleMiB,
+        b.memory.underLoadP50MiB,
+        b.memory.underLoadMaxMiB,
+        b.memory.idleAfterLoadMiB,
+        `< 150 MB ${verdict(b.memory.underLoadMaxMiB * 1.048576 < 150)}`,
+      ]),
+    ),
+  );
+  out.push(
+    table(
+      "6. Storage scale: click → review with past requests vs. an empty database (ms)",
+      [
+        "backend",
+        "past requests",
+        "empty p50",
+        "empty p99",
+        "full p50",
+        "full p99",
+        "ratio p50",
+        "ratio p99",
+        "target",
+      ],
+      Object.entries(r.backends).map(([name, b]) => [
+        name,
+        b.storage.pastRequests,
+        b.storage.empty?.toReviewMs.p50,
+        b.storage.empty?.toReviewMs.p99,
+        b.storage.full?.toReviewMs.p50,
+        b.storage.full?.toReviewMs.p99,
+        b.storage.ratioP50,
+        b.storage.ratioP99,
+        `< 1.2 ${verdict(b.storage.ratioP50 !== undefined ? b.storage.ratioP50 < 1.2 : undefined)}`,
+      ]),
+    ),
+  );
+  out.push(`\ntotal ${r.totalSeconds} s\n`);
+  return out.join("\n");
+}
