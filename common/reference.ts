@@ -29,30 +29,33 @@ export interface RequestReference {
   requestId: string;
 }
 
-export class ReferenceError extends Error {
-  override name = "ReferenceError";
+export class ReferenceFormatError extends Error {
+  override name = "ReferenceFormatError";
 }
 
 // GitHub's own limits: owner up to 39 characters, repository name up to 100, environment name up to 255.
 const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 // Environment names: printable, no control characters; GitHub allows spaces and most punctuation.
-const ENVIRONMENT = /^[^\u0000-\u001f\u007f]{1,255}$/;
+const ENVIRONMENT = /^\P{Cc}{1,255}$/u;
 
 export function newRequestId(): string {
   return randomBytes(12).toString("base64url");
 }
 
-/** Throws ReferenceError naming the first field that is wrong. */
+/** Throws ReferenceFormatError naming the first field that is wrong. */
 export function validateReference(ref: RequestReference): RequestReference {
-  if (!REPOSITORY.test(ref.repository)) throw new ReferenceError(`invalid repository "${clip(ref.repository)}"`);
-  if (!isPositiveInt(ref.runId)) throw new ReferenceError("invalid run id");
-  if (!isPositiveInt(ref.runAttempt) || ref.runAttempt > 10_000) throw new ReferenceError("invalid run attempt");
+  if (!REPOSITORY.test(ref.repository))
+    throw new ReferenceFormatError(`invalid repository "${clip(ref.repository)}"`);
+  if (!isPositiveInt(ref.runId)) throw new ReferenceFormatError("invalid run id");
+  if (!isPositiveInt(ref.runAttempt) || ref.runAttempt > 10_000)
+    throw new ReferenceFormatError("invalid run attempt");
   if (!ENVIRONMENT.test(ref.environment) || ref.environment.trim() !== ref.environment) {
-    throw new ReferenceError("invalid environment name");
+    throw new ReferenceFormatError("invalid environment name");
   }
-  if (!(MODES as readonly string[]).includes(ref.mode)) throw new ReferenceError(`invalid mode "${clip(ref.mode)}"`);
-  if (!REQUEST_ID.test(ref.requestId)) throw new ReferenceError("invalid request id");
+  if (!(MODES as readonly string[]).includes(ref.mode))
+    throw new ReferenceFormatError(`invalid mode "${clip(ref.mode)}"`);
+  if (!REQUEST_ID.test(ref.requestId)) throw new ReferenceFormatError("invalid request id");
   return ref;
 }
 
@@ -67,25 +70,28 @@ export function encodeReference(ref: RequestReference): string {
     ref.mode,
     ref.requestId,
   ])}`;
-  if (value.length > MAX_REFERENCE_LENGTH) throw new ReferenceError("reference too long");
+  if (value.length > MAX_REFERENCE_LENGTH) throw new ReferenceFormatError("reference too long");
   return value;
 }
 
 export function decodeReference(value: unknown): RequestReference {
-  if (typeof value !== "string") throw new ReferenceError("reference is not a string");
-  if (value.length > MAX_REFERENCE_LENGTH) throw new ReferenceError("reference too long");
+  if (typeof value !== "string") throw new ReferenceFormatError("reference is not a string");
+  if (value.length > MAX_REFERENCE_LENGTH) throw new ReferenceFormatError("reference too long");
   const match = /^sdg(\d+):(.*)$/s.exec(value);
-  if (!match) throw new ReferenceError("not a slack-deploy-gate reference");
+  if (!match) throw new ReferenceFormatError("not a slack-deploy-gate reference");
   if (Number(match[1]) !== REFERENCE_VERSION) {
-    throw new ReferenceError(`unsupported reference version ${match[1]} (this build reads ${REFERENCE_VERSION})`);
+    throw new ReferenceFormatError(
+      `unsupported reference version ${match[1]} (this build reads ${REFERENCE_VERSION})`,
+    );
   }
   let parts: unknown;
   try {
     parts = JSON.parse(match[2] ?? "");
   } catch {
-    throw new ReferenceError("reference is not valid JSON");
+    throw new ReferenceFormatError("reference is not valid JSON");
   }
-  if (!Array.isArray(parts) || parts.length !== 6) throw new ReferenceError("reference has the wrong shape");
+  if (!Array.isArray(parts) || parts.length !== 6)
+    throw new ReferenceFormatError("reference has the wrong shape");
   const [repository, runId, runAttempt, environment, mode, requestId] = parts;
   if (
     typeof repository !== "string" ||
@@ -95,7 +101,7 @@ export function decodeReference(value: unknown): RequestReference {
     typeof mode !== "string" ||
     typeof requestId !== "string"
   ) {
-    throw new ReferenceError("reference has a field of the wrong type");
+    throw new ReferenceFormatError("reference has a field of the wrong type");
   }
   return validateReference({ repository, runId, runAttempt, environment, mode: mode as Mode, requestId });
 }
@@ -121,19 +127,32 @@ export function referenceToMetadata(ref: RequestReference): {
 }
 
 export function metadataToReference(metadata: unknown): RequestReference {
-  if (!metadata || typeof metadata !== "object") throw new ReferenceError("no metadata");
+  if (!metadata || typeof metadata !== "object") throw new ReferenceFormatError("no metadata");
   const { event_type, event_payload } = metadata as { event_type?: unknown; event_payload?: unknown };
-  if (event_type !== METADATA_EVENT_TYPE) throw new ReferenceError("metadata is not an approval request");
-  if (!event_payload || typeof event_payload !== "object") throw new ReferenceError("metadata has no payload");
+  if (event_type !== METADATA_EVENT_TYPE)
+    throw new ReferenceFormatError("metadata is not an approval request");
+  if (!event_payload || typeof event_payload !== "object")
+    throw new ReferenceFormatError("metadata has no payload");
   const p = event_payload as Record<string, unknown>;
-  if (p.v !== REFERENCE_VERSION) throw new ReferenceError("unsupported metadata version");
+  if (p.v !== REFERENCE_VERSION) throw new ReferenceFormatError("unsupported metadata version");
+  const { repository, run_id, run_attempt, environment, mode, request_id } = p;
+  if (
+    typeof repository !== "string" ||
+    typeof run_id !== "number" ||
+    typeof run_attempt !== "number" ||
+    typeof environment !== "string" ||
+    typeof mode !== "string" ||
+    typeof request_id !== "string"
+  ) {
+    throw new ReferenceFormatError("metadata has a missing field or a field of the wrong type");
+  }
   return validateReference({
-    repository: String(p.repository),
-    runId: Number(p.run_id),
-    runAttempt: Number(p.run_attempt),
-    environment: String(p.environment),
-    mode: String(p.mode) as Mode,
-    requestId: String(p.request_id),
+    repository,
+    runId: run_id,
+    runAttempt: run_attempt,
+    environment,
+    mode: mode as Mode,
+    requestId: request_id,
   });
 }
 

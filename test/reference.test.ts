@@ -8,7 +8,7 @@ import {
   METADATA_EVENT_TYPE,
   metadataToReference,
   newRequestId,
-  ReferenceError as ReferenceDecodeError,
+  ReferenceFormatError as ReferenceDecodeError,
   type RequestReference,
   referenceToMetadata,
   sameReference,
@@ -84,7 +84,7 @@ describe("request reference", () => {
     ["a short request id", 'sdg1:["o/r",1,1,"p","gate","abc"]'],
     ["a request id with markup", 'sdg1:["o/r",1,1,"p","gate","<!channel>x"]'],
     ["an oversized value", `sdg1:["o/r",1,1,"${"p".repeat(5000)}","gate","abcdefgh"]`],
-  ])("refuses %s with a ReferenceError", (_name, value) => {
+  ])("refuses %s with a ReferenceFormatError", (_name, value) => {
     expect(() => decodeReference(value)).toThrow(ReferenceDecodeError);
   });
 

@@ -11,7 +11,7 @@ import {
   REJECT_MODAL_CALLBACK_ID,
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
-  ReferenceError as ReferenceDecodeError,
+  ReferenceFormatError as ReferenceDecodeError,
   type RequestReference,
   sameReference,
 } from "../../common/reference.js";
@@ -289,7 +289,7 @@ export function encodeModalMetadata(metadata: RejectModalMetadata): string {
   return text;
 }
 
-/** Throws the reference module's ReferenceError naming what is wrong. */
+/** Throws the reference module's ReferenceFormatError naming what is wrong. */
 export function decodeModalMetadata(text: string): RejectModalMetadata {
   if (text.length > LIMITS.privateMetadata) throw new ReferenceDecodeError("modal metadata too long");
   let parsed: unknown;
