@@ -7,7 +7,7 @@ import { type Actor, type Authorizer, slackTsToDate } from "./authorize.js";
 import type { Delivery } from "./delivery.js";
 import type { MessageUpdater } from "./message-updater.js";
 import { type SlackApi, slackErrorCode } from "./slack/api.js";
-import { MAX_REASON_LENGTH, rejectModal } from "./slack/reject-modal.js";
+import { MAX_REASON_LENGTH, refusalModal, rejectModal } from "./slack/reject-modal.js";
 import type { RequestRow, Store } from "./store/types.js";
 
 export interface Click extends Actor {
@@ -124,15 +124,23 @@ export function createInteractions(deps: {
     },
 
     async rejectClicked(click, triggerId) {
+      let viewId: string | undefined;
       try {
-        await slack.openModal(triggerId, rejectModal(click.reference, click.channelId, click.messageTs));
+        viewId = await slack.openModal(
+          triggerId,
+          rejectModal(click.reference, click.channelId, click.messageTs),
+        );
       } catch (error) {
         log.warn({ slackError: slackErrorCode(error) }, "could not open the reject modal");
         await tell(click, "Slack would not open the reason form; please click Reject again.");
         return;
       }
       const auth = await authorizer.authorize(click.reference, click, "reject");
-      if (!auth.ok) return refuse(click, auth.message, auth.expired, click);
+      if (!auth.ok) {
+        // The form is already on screen: put the refusal there too, so nobody types a reason in vain.
+        if (viewId) await slack.updateModal(viewId, refusalModal(auth.message)).catch(() => undefined);
+        return refuse(click, auth.message, auth.expired, click);
+      }
       // Saved now so that the submission, on whichever replica it lands, finds the message to update.
       const row = await requestFor(click, auth.existing);
       if (row.decision) await alreadyDecided(click, row);

@@ -139,4 +139,19 @@ describe.each(backends)("the App on %s", (backend) => {
     expect(status).toContain("Error budget spent &lt;!channel&gt;");
     expect(hasButtons(h.message(message.ts))).toBe(false);
   });
+
+  it("replaces the reason form with the refusal when an outsider clicks Reject", async () => {
+    const run = runId();
+    h.addRun(run);
+    const message = await h.postRequest(run);
+    await h.gate(run);
+    await h.click(message, "reject", USERS.mallory);
+    await h.settle();
+    const view = h.slack.views.at(-1)!;
+    expect(view.view.title).toEqual({ type: "plain_text", text: "Cannot reject" });
+    expect(JSON.stringify(view.view.blocks)).toContain("not an approver for production");
+    expect(h.ephemeralsFor(USERS.mallory).at(-1)).toContain("not an approver for production");
+    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(hasButtons(h.message(message.ts))).toBe(true);
+  });
 });

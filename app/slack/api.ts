@@ -6,7 +6,9 @@ export interface SlackApi {
   updateMessage(channel: string, ts: string, text: string, blocks: unknown[]): Promise<void>;
   postThreadReply(channel: string, threadTs: string, text: string): Promise<void>;
   postEphemeral(channel: string, user: string, text: string): Promise<void>;
-  openModal(triggerId: string, view: object): Promise<void>;
+  /** Returns the opened view's id. */
+  openModal(triggerId: string, view: object): Promise<string | undefined>;
+  updateModal(viewId: string, view: object): Promise<void>;
   groupMembers(groupId: string): Promise<string[]>;
   userName(userId: string): Promise<string | undefined>;
 }
@@ -48,7 +50,11 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       await client.chat.postEphemeral({ channel, user, text });
     },
     async openModal(triggerId, view) {
-      await client.views.open({ trigger_id: triggerId, view: view as never });
+      const result = await client.views.open({ trigger_id: triggerId, view: view as never });
+      return result.view?.id;
+    },
+    async updateModal(viewId, view) {
+      await client.views.update({ view_id: viewId, view: view as never });
     },
     async groupMembers(groupId) {
       const cached = groups.get(groupId);

@@ -58,3 +58,13 @@ export function reasonErrors(reason: string | null | undefined): object | null {
     },
   };
 }
+
+/** Replaces the reason form when the clicker may not reject: said where they are looking. */
+export function refusalModal(message: string): object {
+  return {
+    type: "modal",
+    title: { type: "plain_text", text: "Cannot reject" },
+    close: { type: "plain_text", text: "Close" },
+    blocks: [{ type: "section", text: { type: "mrkdwn", text: truncate(escapeMrkdwn(message), 3000) } }],
+  };
+}
