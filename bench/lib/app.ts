@@ -40,6 +40,12 @@ export async function startAppProcess(
       LOG_LEVEL: "warn",
       GHE_HOST: scene.github.host,
       GHE_PROTOCOL: "http",
+      // BENCH_PROFILE=<dir>: each App writes a V8 CPU profile there when it stops (see README).
+      ...(process.env.BENCH_PROFILE
+        ? {
+            NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE} --cpu-prof-name=${options.name}.cpuprofile`,
+          }
+        : {}),
     },
   });
   const url = `http://127.0.0.1:${port}`;

@@ -104,12 +104,12 @@ export async function fillPastRequests(
     await client.connect();
     try {
       const repository = "CASE WHEN g % 50 = 0 THEN 'acme/shop' ELSE 'acme/repo-' || (g % 50) END";
-      const created = "to_timestamp(($2::bigint - g * 60000) / 1000.0)";
+      const created = "to_timestamp(($2::bigint - g::bigint * 60000) / 1000.0)";
       await client.query(
         `INSERT INTO requests (request_id, repository, run_id, run_attempt, environment, mode, channel_id, message_ts,
            message_blocks, created_at, decision, decided_at, decided_by, delivery, delivery_attempts)
          SELECT 'past-' || g, ${repository}, 1000000 + g, 1, 'production', 'gate', 'C0DEPLOYS',
-           (($2::bigint - g * 60000) / 1000)::text || '.000100', $3::jsonb, ${created}, 'approved',
+           (($2::bigint - g::bigint * 60000) / 1000)::text || '.000100', $3::jsonb, ${created}, 'approved',
            ${created} + interval '30 seconds', '["U0AP00001"]'::jsonb, 'delivered', 1
          FROM generate_series(1, $1::int) AS g`,
         [count, now, blocks],
