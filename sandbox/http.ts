@@ -5,6 +5,7 @@ import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { extname, join, normalize, sep } from "node:path";
+import { BodyTooLargeError, readBody } from "../app/slack/read-body.js";
 import { type SandboxApi, SandboxError } from "./api.js";
 
 const CONTENT_TYPES: Record<string, string> = {
@@ -57,7 +58,11 @@ export async function serveSandbox(options: {
     if (url.pathname.startsWith("/api/")) {
       const route = routes[`${req.method} ${url.pathname}`];
       if (!route) return sendJson(res, 404, { error: `no such API: ${req.method} ${url.pathname}` });
-      const raw = await readBody(req);
+      const raw = (
+        await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+          throw error instanceof BodyTooLargeError ? new SandboxError("the body is too large", 413) : error;
+        })
+      ).toString("utf8");
       let body: Body = {};
       if (raw) {
         try {
@@ -119,24 +124,6 @@ function text(body: Body, name: string): string {
   const value = body[name];
   if (typeof value !== "string" || value === "") throw new SandboxError(`${name} is required`);
   return value;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SandboxError("the body is too large", 413));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

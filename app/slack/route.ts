@@ -56,7 +56,8 @@ export function slackInteractionsHandler(deps: {
     try {
       body = await readBody(req, MAX_BODY_BYTES);
     } catch (error) {
-      res.writeHead(error instanceof BodyTooLargeError ? 413 : 400).end();
+      // The rest of an oversized body stays unread, so the connection cannot be reused.
+      res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: "close" }).end();
       return true;
     }
 

@@ -3,6 +3,7 @@
 // and out; a bad request answers 400 with `{error}` naming the problem.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import type { FakeGitHub } from "./github.js";
 import type { NewRun } from "./github-state.js";
 import type { FailureKind, FakeSlack } from "./slack.js";
@@ -149,7 +150,11 @@ export async function startControlServer(
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? "/", "http://127.0.0.1");
     const route = routes[`${req.method} ${url.pathname}`];
-    const raw = await readBody(req);
+    const raw = (
+      await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+        throw error instanceof BodyTooLargeError ? new BadRequest("body over 2 MiB") : error;
+      })
+    ).toString("utf8");
     if (!route) {
       sendJson(res, 404, { error: `no control route ${req.method} ${url.pathname}` });
       return;
@@ -208,24 +213,6 @@ function queryString(query: URLSearchParams, name: string): string {
   const value = query.get(name);
   if (!value) throw new BadRequest(`query parameter ${name} is required`);
   return value;
-}
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new BadRequest("body over 2 MiB"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
-    req.on("error", reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown): void {

@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
@@ -133,7 +134,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
     const url = new URL(req.url ?? "/", "http://fake.invalid");
-    const raw = await readBody(req);
+    const raw = await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+      if (error instanceof BodyTooLargeError) return undefined;
+      throw error;
+    });
     const apiPath = url.pathname.startsWith(`${API_PREFIX}/`)
       ? url.pathname.slice(API_PREFIX.length)
       : undefined;
@@ -376,17 +380,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     },
   };
   return fake;
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 function send(res: ServerResponse, reply: Reply): void {

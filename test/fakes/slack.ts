@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { checkBlocks, checkModalView } from "./slack-blocks.js";
 
 export const FAKE_TEAM_ID = "T0FAKETEAM";
@@ -541,7 +542,9 @@ async function decodeRequest(
   req: IncomingMessage,
   url: URL,
 ): Promise<{ body: Record<string, unknown>; token: string | undefined }> {
-  const raw = await readBody(req);
+  const raw = await readBody(req, MAX_BODY_BYTES).catch((error: unknown) => {
+    throw error instanceof BodyTooLargeError ? new SlackApiError("request_too_large") : error;
+  });
   const contentType = (req.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
   const body: Record<string, unknown> = Object.fromEntries(url.searchParams);
   if (contentType === "application/json" && raw.length > 0) {
@@ -573,24 +576,6 @@ async function decodeRequest(
   const token = bearer || (typeof body.token === "string" ? body.token : undefined);
   delete body.token;
   return { body, token };
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new SlackApiError("request_too_large"));
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => resolve(Buffer.concat(chunks)));
-    req.on("error", reject);
-  });
 }
 
 function sendJson(res: ServerResponse, status: number, payload: unknown, scopes?: Set<string>): void {
