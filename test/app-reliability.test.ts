@@ -34,10 +34,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("needs two distinct approvers for 2-of-N and shows progress in between", async () => {
-    const run = runId();
-    h.addRun(run, { environment: "staging" });
-    const message = await h.postRequest(run, { environment: "staging" });
-    await h.gate(run, "staging");
+    const { run, message } = await h.newRequest({ environment: "staging" });
 
     await h.click(message, "approve", USERS.alice);
     await h.settle();
@@ -62,10 +59,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("lets one allowed Reject decide at once, even after a first approval", async () => {
-    const run = runId();
-    h.addRun(run, { environment: "staging" });
-    const message = await h.postRequest(run, { environment: "staging" });
-    await h.gate(run, "staging");
+    const { run, message } = await h.newRequest({ environment: "staging" });
     await h.click(message, "approve", USERS.alice);
     await h.settle();
     await h.click(h.message(message.ts), "reject", USERS.bob);
@@ -76,10 +70,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("takes one decision and makes one GitHub call for 50 concurrent clicks", async () => {
-    const run = runId();
-    h.addRun(run, { environment: "staging" });
-    const message = await h.postRequest(run, { environment: "staging" });
-    await h.gate(run, "staging");
+    const { run, message } = await h.newRequest({ environment: "staging" });
 
     const answers = await Promise.all(CROWD.map((user) => h.click(message, "approve", user)));
     expect(answers.map((a) => a.status)).toEqual(CROWD.map(() => 200));
@@ -119,9 +110,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("marks an approval obsolete when the run is re-run before its gate arrives", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
+    const { run, message } = await h.newRequest({ gate: false });
     await h.click(message, "approve", USERS.alice);
     await h.settle();
     h.github.rerun(REPO, run);
@@ -131,9 +120,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("loses nothing when the App restarts between the click and the gate", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
+    const { run, message } = await h.newRequest({ gate: false });
     await h.click(message, "approve", USERS.bob);
     await h.settle();
     await h.restart();
@@ -143,10 +130,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("retries after GitHub answers 502, and says so in Slack until it succeeds", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     // Three failures exhaust the in-line retries; the sweep delivers later.
     h.github.failNext({ method: "POST", path: /deployment_protection_rule$/ }, 502, 3);
     await h.click(message, "approve", USERS.alice);
@@ -177,10 +161,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("refuses clicks on a run that was cancelled before anyone decided", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     h.github.cancelRun(REPO, run);
     await h.click(message, "approve", USERS.bob);
     await h.settle();
@@ -189,10 +170,7 @@ describe.each(backends)("reliability on %s", (backend) => {
   });
 
   it("shows a run that ended before anyone decided, and never delivers to it", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     await h.click(message, "reject", USERS.alice); // opens the modal; the request is now known
     await h.settle();
     h.github.cancelRun(REPO, run);

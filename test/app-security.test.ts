@@ -36,10 +36,7 @@ describe.each(backends)("security on %s", (backend) => {
   });
 
   async function clickPayload(user: string) {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     return {
       run,
       payload: blockActionsPayload({
@@ -153,10 +150,7 @@ describe.each(backends)("security on %s", (backend) => {
   describe("policy", () => {
     it("fails closed when the repository has no policy, and says how to add one", async () => {
       await h.setPolicy(null);
-      const run = runId();
-      h.addRun(run);
-      const message = await h.postRequest(run);
-      await h.gate(run);
+      const { run, message } = await h.newRequest();
       await h.click(message, "approve", USERS.alice);
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("has no approval policy, so nobody can approve");
@@ -171,10 +165,7 @@ describe.each(backends)("security on %s", (backend) => {
         `environments:\n  default:\n    approvers:\n      users: [${USERS.mallory}]\n`,
       );
       try {
-        const run = runId();
-        h.addRun(run);
-        const message = await h.postRequest(run);
-        await h.gate(run);
+        const { run, message } = await h.newRequest();
         await h.click(message, "approve", USERS.alice);
         await h.settle();
         expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("not an approver");
@@ -188,10 +179,7 @@ describe.each(backends)("security on %s", (backend) => {
 
     it("tells the clicker exactly what is wrong with an invalid policy, and refuses", async () => {
       await h.setPolicy(`environments:\n  production:\n    aprovers:\n      users: [${USERS.alice}]\n`);
-      const run = runId();
-      h.addRun(run);
-      const message = await h.postRequest(run);
-      await h.gate(run);
+      const { run, message } = await h.newRequest();
       await h.click(message, "approve", USERS.alice);
       await h.settle();
       const told = h.ephemeralsFor(USERS.alice).at(-1)!;
@@ -202,10 +190,7 @@ describe.each(backends)("security on %s", (backend) => {
     });
 
     it("refuses an environment the policy does not name when there is no default", async () => {
-      const run = runId();
-      h.addRun(run, { environment: "qa" });
-      const message = await h.postRequest(run, { environment: "qa" });
-      await h.gate(run, "qa");
+      const { run, message } = await h.newRequest({ environment: "qa" });
       await h.click(message, "approve", USERS.alice);
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain('names no approvers for "qa"');
@@ -213,10 +198,7 @@ describe.each(backends)("security on %s", (backend) => {
     });
 
     it("takes a policy change on the default branch into account at once", async () => {
-      const run = runId();
-      h.addRun(run);
-      const message = await h.postRequest(run);
-      await h.gate(run);
+      const { run, message } = await h.newRequest();
       await h.click(message, "approve", USERS.mallory);
       await h.settle();
       expect(h.ephemeralsFor(USERS.mallory).at(-1)).toContain("not an approver");
@@ -231,10 +213,7 @@ describe.each(backends)("security on %s", (backend) => {
       await h.setPolicy(
         `environments:\n  production:\n    approvers:\n      users: [${USERS.alice}]\n    expire-after: 1m\n`,
       );
-      const run = runId();
-      h.addRun(run);
-      const message = await h.postRequest(run);
-      await h.gate(run);
+      const { run, message } = await h.newRequest();
       // A message posted two minutes ago, as Slack would stamp it.
       const old = { ...message, ts: `${Math.floor(Date.now() / 1000) - 120}.000100` };
       h.slack.messages.push({ ...old });

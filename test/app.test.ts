@@ -15,8 +15,6 @@ const backends: Backend[] = ["sqlite", "postgres"];
 
 describe.each(backends)("the App on %s", (backend) => {
   let h: Harness;
-  let nextRun = 1000;
-  const runId = () => ++nextRun;
 
   beforeAll(async () => {
     h = await startHarness(backend);
@@ -29,10 +27,7 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("approves a gated run when an allowed user clicks after the gate arrives", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
 
     const answer = await h.click(message, "approve", USERS.alice);
     expect(answer.status).toBe(200);
@@ -52,9 +47,7 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("applies a decision taken before the gate the moment the gate arrives", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
+    const { run, message } = await h.newRequest({ gate: false });
     await h.click(message, "approve", USERS.bob);
     await h.settle();
     expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
@@ -66,10 +59,7 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("refuses an outsider with an ephemeral reply and changes nothing", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     const updatesBefore = h.slack.callsTo("chat.update").length;
 
     await h.click(message, "approve", USERS.mallory);
@@ -87,20 +77,14 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("lets a member of an approver group approve", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     await h.click(message, "approve", USERS.carol);
     await h.settle();
     expect(h.github.reviews.filter((r) => r.runId === run && r.state === "approved")).toHaveLength(1);
   });
 
   it("refuses self-approval by the person who triggered the run", async () => {
-    const run = runId();
-    h.addRun(run, { actor: "dave" });
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest({ actor: "dave" });
     await h.click(message, "approve", USERS.dave);
     await h.settle();
     expect(h.ephemeralsFor(USERS.dave).at(-1)).toContain("You triggered this run");
@@ -108,10 +92,7 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("rejects with the reason from the modal, and asks again for an empty reason", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
 
     await h.click(message, "reject", USERS.alice);
     await h.settle();
@@ -141,10 +122,7 @@ describe.each(backends)("the App on %s", (backend) => {
   });
 
   it("replaces the reason form with the refusal when an outsider clicks Reject", async () => {
-    const run = runId();
-    h.addRun(run);
-    const message = await h.postRequest(run);
-    await h.gate(run);
+    const { run, message } = await h.newRequest();
     await h.click(message, "reject", USERS.mallory);
     await h.settle();
     const view = h.slack.views.at(-1)!;

@@ -81,6 +81,12 @@ export interface Harness {
   restart(): Promise<void>;
   close(): Promise<void>;
   addRun(runId: number, options?: { actor?: string; attempt?: number; environment?: string }): void;
+  /** A new run waiting on `environment` (production), its request posted, and (unless gate: false) its gate reported. */
+  newRequest(options?: {
+    environment?: string;
+    actor?: string;
+    gate?: boolean;
+  }): Promise<{ run: number; message: FakeMessage }>;
   /** Posts a request message as the Action does; returns the message as Slack stored it. */
   postRequest(
     runId: number,
@@ -187,6 +193,7 @@ export async function startHarness(
 
   await start();
 
+  let lastRun = 0;
   const harness: Harness = {
     slack,
     github,
@@ -222,6 +229,14 @@ export async function startHarness(
         event: "push",
         waitingEnvironments: [opts.environment ?? "production"],
       });
+    },
+    async newRequest(opts = {}) {
+      const run = 100_000 + ++lastRun;
+      const environment = opts.environment ?? "production";
+      harness.addRun(run, { environment, actor: opts.actor });
+      const message = await harness.postRequest(run, { environment });
+      if (opts.gate !== false) await harness.gate(run, environment);
+      return { run, message };
     },
     async postRequest(runId, opts = {}) {
       const reference: RequestReference = {
