@@ -3,7 +3,7 @@
 // the periodic sweep, and a run that no longer waits is marked obsolete instead of retried forever.
 import type { Logger } from "probot";
 import { reviewProtectionRule } from "./github/review.js";
-import { type RunLookup, status } from "./github/runs.js";
+import { type RunInfo, type RunLookup, status } from "./github/runs.js";
 import type { MessageUpdater } from "./message-updater.js";
 import type { DeliveryOutcome, RequestRow, Store } from "./store/types.js";
 
@@ -14,8 +14,11 @@ const MAX_RETRY_MS = 15 * 60_000;
 const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
 export interface Delivery {
-  /** Delivers the request's decision if it is due and its gate is known; safe to call from anywhere, any number of times. */
-  deliver(requestId: string): Promise<void>;
+  /**
+   * Delivers the request's decision if it is due and its gate is known; safe to call from anywhere,
+   * any number of times. `checkedRun` is the run as just read from GitHub, to skip reading it again.
+   */
+  deliver(requestId: string, checkedRun?: RunInfo): Promise<void>;
   /** Delivers every due decision; returns how many were attempted. */
   sweep(): Promise<number>;
 }
@@ -30,12 +33,12 @@ export function createDelivery(deps: {
   const { store, runs, messages, log } = deps;
   const now = deps.now ?? (() => new Date());
 
-  async function attempt(row: RequestRow): Promise<DeliveryOutcome> {
+  async function attempt(row: RequestRow, checkedRun: RunInfo | undefined): Promise<DeliveryOutcome> {
     const gate = await store.getGate(row.repository, row.runId, row.environment);
     if (!gate) return { state: "retry", error: "gate not reported yet", nextAttemptAt: now() };
     try {
       const octokit = await runs.octokitFor(gate.installationId);
-      const run = await runs.getRun(octokit, row.repository, row.runId);
+      const run = checkedRun ?? (await runs.getRun(octokit, row.repository, row.runId));
       if (!run) return { state: "obsolete", note: "the run no longer exists" };
       if (run.attempt !== row.runAttempt) {
         return {
@@ -78,7 +81,7 @@ export function createDelivery(deps: {
     return `Rejected in Slack by ${names.join(", ")}: ${row.reason ?? "no reason given"} (request ${row.requestId}).`;
   }
 
-  async function deliver(requestId: string): Promise<void> {
+  async function deliver(requestId: string, checkedRun?: RunInfo): Promise<void> {
     const row = await store.getRequest(requestId);
     if (!row?.decision || row.delivery !== "due") return;
     if (!(await store.getGate(row.repository, row.runId, row.environment))) {
@@ -86,7 +89,7 @@ export function createDelivery(deps: {
       return;
     }
     if (!(await store.claimDelivery(requestId, now(), LEASE_MS))) return;
-    const outcome = await attempt(row);
+    const outcome = await attempt(row, checkedRun);
     await store.finishDelivery(requestId, outcome);
     log.info(
       { requestId, repository: row.repository, runId: row.runId, outcome: outcome.state },

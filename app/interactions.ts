@@ -104,13 +104,13 @@ export function createInteractions(deps: {
       const votes = await store.listVotes(row.requestId);
       const approvers = votes.filter((v) => v.vote === "approve").map((v) => v.slackUserId);
       const required = auth.rules.requiredApprovals;
-      await messages.threadReply(
-        row,
-        `:white_check_mark: <@${click.user}> approved (${Math.min(approvers.length, required)} of ${required}).`,
-      );
+      const reply = `:white_check_mark: <@${click.user}> approved (${Math.min(approvers.length, required)} of ${required}).`;
 
       if (approvers.length < required) {
-        await messages.showProgress(row, approvers, required);
+        await Promise.all([
+          messages.showProgress(row, approvers, required),
+          messages.threadReply(row, reply),
+        ]);
         return;
       }
       await store.decide(row.requestId, {
@@ -119,8 +119,9 @@ export function createInteractions(deps: {
         reason: null,
         at: now(),
       });
-      // Whoever took the decision, delivery is claimed once; calling it from every click is harmless.
-      await delivery.deliver(row.requestId);
+      // The vote's thread reply goes alongside, so the deployment does not wait on Slack. Whoever took
+      // the decision, delivery is claimed once, so calling it from every click is harmless.
+      await Promise.all([delivery.deliver(row.requestId, auth.run), messages.threadReply(row, reply)]);
     },
 
     async rejectClicked(click, triggerId) {

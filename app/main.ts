@@ -1,7 +1,8 @@
 // `npm start`: read the settings, open the database, serve. A bad setting stops start-up with one line.
 import { pino } from "pino";
-import { Probot, ProbotOctokit, Server } from "probot";
+import { Probot, Server } from "probot";
 import { ConfigError, loadConfig } from "./config.js";
+import { AppOctokit } from "./github/octokit.js";
 import { type AppHandle, slackDeployGate } from "./index.js";
 import { openStore, redactDatabaseUrl } from "./store/index.js";
 
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
       privateKey: config.privateKey,
       secret: config.webhookSecret,
       baseUrl: config.githubApiUrl,
-      Octokit: ProbotOctokit,
+      Octokit: AppOctokit,
       log,
     }),
     port: config.port,

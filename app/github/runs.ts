@@ -32,6 +32,18 @@ export function createRunLookup(
   const now = options.now ?? Date.now;
   const ttl = options.installationTtlMs ?? 5 * 60_000;
   const installations = new Map<string, { id: number; expires: number }>();
+  // One client per installation: building an Octokit per click costs more than the request it makes.
+  // Its auth strategy renews the installation token on its own.
+  const clients = new Map<number, { octokit: Promise<Octokit>; expires: number }>();
+
+  function octokitFor(installationId: number): Promise<Octokit> {
+    const cached = clients.get(installationId);
+    if (cached && cached.expires > now()) return cached.octokit;
+    const octokit = app.auth(installationId) as Promise<Octokit>;
+    clients.set(installationId, { octokit, expires: now() + ttl });
+    octokit.catch(() => clients.delete(installationId));
+    return octokit;
+  }
   // Concurrent clicks on one message share one run look-up.
   const inflight = new Map<string, Promise<RunInfo | undefined>>();
 
@@ -77,7 +89,7 @@ export function createRunLookup(
   }
 
   return {
-    octokitFor: (installationId) => app.auth(installationId) as Promise<Octokit>,
+    octokitFor,
     getRun,
     async check(ref) {
       const installationId = await installationFor(ref.repository);
@@ -87,7 +99,7 @@ export function createRunLookup(
           message: `slack-deploy-gate is not installed on ${ref.repository}, so it cannot act on its deployments.`,
         };
       }
-      const octokit = (await app.auth(installationId)) as Octokit;
+      const octokit = await octokitFor(installationId);
       const run = await getRun(octokit, ref.repository, ref.runId);
       if (!run)
         return { ok: false, message: `Workflow run ${ref.runId} does not exist in ${ref.repository}.` };

@@ -13,24 +13,52 @@ export const SLACK_ROUTE = "/slack/interactions";
 const MAX_BODY_BYTES = 1024 * 1024;
 
 export interface BackgroundWork {
-  run(task: () => Promise<void>): void;
-  /** Resolves when every task started so far has finished. */
+  /** False when the queue is full: the caller should shed the request instead of acknowledging it. */
+  hasRoom(): boolean;
+  /** Queues a task; `urgent` tasks skip the queue (opening a modal must beat the 3 s trigger id). */
+  run(task: () => Promise<void>, options?: { urgent?: boolean }): void;
+  /** Resolves when every task started or queued so far has finished. */
   idle(): Promise<void>;
 }
 
-export function createBackgroundWork(log: Logger): BackgroundWork {
-  const tasks = new Set<Promise<void>>();
+/**
+ * Work after the acknowledgement runs a bounded number at a time, so a burst of clicks cannot take
+ * the event loop (and the acknowledgements with it) or memory without limit.
+ */
+export function createBackgroundWork(
+  log: Logger,
+  limits: { concurrency?: number; maxQueued?: number } = {},
+): BackgroundWork {
+  const concurrency = limits.concurrency ?? 16;
+  const maxQueued = limits.maxQueued ?? 1000;
+  const queue: Array<() => Promise<void>> = [];
+  const running = new Set<Promise<void>>();
+
+  function start(task: () => Promise<void>): void {
+    const promise: Promise<void> = task()
+      .catch((error: unknown) => log.error({ err: error }, "Slack interaction failed after acknowledgement"))
+      .finally(() => {
+        running.delete(promise);
+        pump();
+      });
+    running.add(promise);
+  }
+
+  function pump(): void {
+    while (running.size < concurrency && queue.length > 0) start(queue.shift()!);
+  }
+
   return {
-    run(task) {
-      const promise = task()
-        .catch((error: unknown) =>
-          log.error({ err: error }, "Slack interaction failed after acknowledgement"),
-        )
-        .finally(() => tasks.delete(promise));
-      tasks.add(promise);
+    hasRoom: () => queue.length < maxQueued,
+    run(task, options) {
+      if (options?.urgent) start(task);
+      else {
+        queue.push(task);
+        pump();
+      }
     },
     async idle() {
-      while (tasks.size > 0) await Promise.allSettled([...tasks]);
+      while (running.size > 0 || queue.length > 0) await Promise.allSettled([...running]);
     },
   };
 }
@@ -73,6 +101,13 @@ export function slackInteractionsHandler(deps: {
       return true;
     }
 
+    if (!background.hasRoom()) {
+      // Overloaded: say so now rather than acknowledge work that would wait past any use.
+      log.warn("shedding a Slack interaction: the work queue is full");
+      res.writeHead(503, { "retry-after": "5" }).end();
+      return true;
+    }
+
     let interaction: ReturnType<typeof parseInteraction>;
     try {
       interaction = parseInteraction(body);
@@ -107,11 +142,8 @@ export function slackInteractionsHandler(deps: {
           reference: interaction.reference,
         };
         const triggerId = interaction.trigger_id;
-        background.run(() =>
-          interaction.action === "approve"
-            ? interactions.approve(click)
-            : interactions.rejectClicked(click, triggerId),
-        );
+        if (interaction.action === "approve") background.run(() => interactions.approve(click));
+        else background.run(() => interactions.rejectClicked(click, triggerId), { urgent: true });
         return true;
       }
       case "view_submission": {

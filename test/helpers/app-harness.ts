@@ -6,7 +6,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { Probot, ProbotOctokit, Server } from "probot";
+import { Probot, Server } from "probot";
+import { AppOctokit } from "../../app/github/octokit.js";
 import { type AppHandle, slackDeployGate } from "../../app/index.js";
 import { openStore } from "../../app/store/index.js";
 import type { Store } from "../../app/store/types.js";
@@ -153,7 +154,7 @@ export async function startHarness(
         secret: WEBHOOK_SECRET,
         baseUrl: github.apiUrl,
         // Keep Octokit's in-line retries short so a test of GitHub failures stays fast.
-        Octokit: ProbotOctokit.defaults({ retry: { retryAfterBaseValue: 10 } }),
+        Octokit: AppOctokit.defaults({ retry: { retryAfterBaseValue: 10 } }),
         log,
       }),
       // Probot treats port 0 as "use 3000", so pick a free port; a new one on every start, so that no
