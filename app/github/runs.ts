@@ -31,7 +31,7 @@ export function createRunLookup(
 ): RunLookup {
   const now = options.now ?? Date.now;
   const ttl = options.installationTtlMs ?? 5 * 60_000;
-  const installations = new Map<string, { id: number; expires: number }>();
+  const installations = new Map<string, { id: Promise<number | undefined>; expires: number }>();
   // One client per installation: building an Octokit per click costs more than the request it makes.
   // Its auth strategy renews the installation token on its own.
   const clients = new Map<number, { octokit: Promise<Octokit>; expires: number }>();
@@ -47,20 +47,24 @@ export function createRunLookup(
   // Concurrent clicks on one message share one run look-up.
   const inflight = new Map<string, Promise<RunInfo | undefined>>();
 
-  async function installationFor(repository: string): Promise<number | undefined> {
+  // The promise is cached, so concurrent clicks on a new repository share one look-up; a failed
+  // look-up is forgotten at once, and "not installed" is not cached (installing takes effect at once).
+  function installationFor(repository: string): Promise<number | undefined> {
     const key = repository.toLowerCase();
     const cached = installations.get(key);
     if (cached && cached.expires > now()) return cached.id;
     const [owner, repo] = split(repository);
-    const appOctokit = await app.auth();
-    try {
-      const { data } = await appOctokit.rest.apps.getRepoInstallation({ owner, repo });
-      installations.set(key, { id: data.id, expires: now() + ttl });
-      return data.id;
-    } catch (error) {
-      if (status(error) === 404) return undefined;
-      throw error;
-    }
+    const id = app
+      .auth()
+      .then((appOctokit) => appOctokit.rest.apps.getRepoInstallation({ owner, repo }))
+      .then(({ data }) => data.id)
+      .catch((error: unknown) => {
+        installations.delete(key);
+        if (status(error) === 404) return undefined;
+        throw error;
+      });
+    installations.set(key, { id, expires: now() + ttl });
+    return id;
   }
 
   async function getRun(octokit: Octokit, repository: string, runId: number): Promise<RunInfo | undefined> {

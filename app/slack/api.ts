@@ -30,8 +30,8 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
   });
   const now = options.now ?? Date.now;
   const groupTtl = options.groupTtlMs ?? 5 * 60_000;
-  const groups = new Map<string, { members: string[]; expires: number }>();
-  const names = new Map<string, string>();
+  const groups = new Map<string, { members: Promise<string[]>; expires: number }>();
+  const names = new Map<string, Promise<string | undefined>>();
 
   return {
     async updateMessage(channel, ts, text, blocks) {
@@ -56,25 +56,34 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     async updateModal(viewId, view) {
       await client.views.update({ view_id: viewId, view: view as never });
     },
-    async groupMembers(groupId) {
+    groupMembers(groupId) {
       const cached = groups.get(groupId);
       if (cached && cached.expires > now()) return cached.members;
-      const result = await client.usergroups.users.list({ usergroup: groupId });
-      const members = result.users ?? [];
+      // Cached as a promise so a burst of clicks makes one call; an error is not kept.
+      const members = client.usergroups.users
+        .list({ usergroup: groupId })
+        .then((result) => result.users ?? [])
+        .catch((error: unknown) => {
+          groups.delete(groupId);
+          throw error;
+        });
       groups.set(groupId, { members, expires: now() + groupTtl });
       return members;
     },
-    async userName(userId) {
-      const cached = names.get(userId);
-      if (cached) return cached;
-      try {
-        const result = await client.users.info({ user: userId });
-        const name = result.user?.profile?.display_name || result.user?.real_name || result.user?.name;
-        if (name) names.set(userId, name);
-        return name;
-      } catch {
-        return undefined;
+    userName(userId) {
+      // Shared by concurrent callers; a failed look-up is not kept.
+      let name = names.get(userId);
+      if (!name) {
+        name = client.users
+          .info({ user: userId })
+          .then((r) => r.user?.profile?.display_name || r.user?.real_name || r.user?.name || undefined)
+          .catch(() => undefined);
+        names.set(userId, name);
+        void name.then((n) => {
+          if (!n) names.delete(userId);
+        });
       }
+      return name;
     },
   };
 }
