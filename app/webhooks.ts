@@ -2,7 +2,7 @@
 import type { Probot } from "probot";
 import type { Delivery } from "./delivery.js";
 import type { MessageUpdater } from "./message-updater.js";
-import { POLICY_PATH, type PolicyLoader } from "./policy/index.js";
+import type { PolicyLoader } from "./policy/index.js";
 import type { Store } from "./store/types.js";
 
 const CALLBACK_RUN_ID = /\/actions\/runs\/(\d+)\/deployment_protection_rule$/;
@@ -44,18 +44,15 @@ export function registerWebhooks(
     }
   });
 
-  // The policy is read from the default branch: a push there that changes it takes effect at once.
+  // The policy is read from the default branch: any push there drops the cached copy, so a change
+  // takes effect at once. (Checking the pushed paths would miss pushes whose commit list GitHub cut.)
   app.on("push", async (context) => {
-    const { ref, repository, commits } = context.payload;
+    const { ref, repository } = context.payload;
     if (ref !== `refs/heads/${repository.default_branch}`) return;
-    const touched = commits.some((c) =>
-      [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(POLICY_PATH),
-    );
-    if (!touched) return;
     const owner = repository.owner?.login ?? repository.full_name.split("/")[0] ?? "";
     // The org's .github repository is every repository's fallback.
     policies.invalidate(owner, repository.name === ".github" ? undefined : repository.name);
-    context.log.info({ repository: repository.full_name }, "policy changed; cache dropped");
+    context.log.debug({ repository: repository.full_name }, "default branch changed; policy cache dropped");
   });
 
   // A run that ends before its decision arrives: show it, and never retry delivery for it.
@@ -65,7 +62,11 @@ export function registerWebhooks(
     for (const request of await store.findRequestsForRun(repository, run.id)) {
       if (request.runAttempt !== run.run_attempt) continue;
       if (request.decision && request.delivery === "due") {
-        await delivery.deliver(request.requestId);
+        // Whether or not it reached the gate, the run no longer waits: GitHub cannot take the decision.
+        const note = `the run finished (${run.conclusion ?? "completed"}) before GitHub took the decision`;
+        await store.finishDelivery(request.requestId, { state: "obsolete", note });
+        const updated = (await store.getRequest(request.requestId)) ?? request;
+        await messages.showDecision(updated, "obsolete", note);
       } else if (!request.decision) {
         await messages.showStatus(request, {
           kind: "closed",

@@ -188,4 +188,19 @@ describe.each(backends)("reliability on %s", (backend) => {
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("already finished (cancelled)");
     expect(reviewsOf(run)).toEqual([]);
   });
+
+  it("marks a decision obsolete when the run ends before reaching its gate", async () => {
+    const { run, message } = await h.newRequest({ gate: false });
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+    expect(statusText(h.message(message.ts))).toContain("waiting for GitHub to reach");
+    h.github.cancelRun(REPO, run);
+    await h.github.sendWebhook("workflow_run", h.github.workflowRunCompletedPayload(REPO, run));
+    const status = statusText(h.message(message.ts))!;
+    expect(status).toContain("not applied: the run finished (cancelled) before GitHub took the decision");
+    const row = await h.store.getRequest(String(message.metadata?.event_payload.request_id));
+    expect(row?.delivery).toBe("obsolete");
+    await h.handle.sweep();
+    expect(reviewsOf(run)).toEqual([]);
+  });
 });
