@@ -21,8 +21,8 @@ import {
 } from "./lib/scene.js";
 import { round, type Summary, summarize } from "./lib/stats.js";
 
-/** Probot's Octokit spaces writes 1 s apart per process (@octokit/plugin-throttling, `write` group). */
-const WRITE_SPACING_MS = 1100;
+/** The App's Octokit spaces writes at least 50 ms apart (app/github/octokit.ts); samples leave room. */
+const WRITE_SPACING_MS = 200;
 
 // ---- Figure 3 and 6: click → review at GitHub ----
 

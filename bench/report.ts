@@ -153,7 +153,7 @@ export function printResults(input: Record<string, unknown>): string {
   );
   out.push(
     table(
-      "3. Click → review at GitHub, decisions spaced past Octokit's 1 s write throttle (ms)",
+      "3. Click → review at GitHub, samples spaced past the App's 50 ms write spacing (ms)",
       ["backend", "p50", "p99", "ack p50", "p50 ÷ floor p50 at 50/s", "target", "5 at once (ms)"],
       Object.entries(r.backends).map(([name, b]) => [
         name,
