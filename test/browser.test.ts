@@ -14,7 +14,13 @@ import {
   waitForJsonLine,
 } from "./helpers/processes.js";
 
-const CHROMIUM = "/usr/bin/chromium";
+/** Debian's chromium (CI here), or whatever `chromium` is on PATH (GitHub's runner links Chrome there). */
+const CHROMIUM =
+  process.env.CHROMIUM_PATH ??
+  [...(process.env.PATH ?? "").split(":").map((dir) => join(dir, "chromium")), "/usr/bin/chromium"].find(
+    (path) => existsSync(path),
+  ) ??
+  "/usr/bin/chromium";
 const OUTPUT = join(PROJECT_ROOT, "test-output");
 const UI_TIMEOUT = 20_000;
 

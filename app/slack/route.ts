@@ -29,7 +29,7 @@ export function createBackgroundWork(
   log: Logger,
   limits: { concurrency?: number; maxQueued?: number } = {},
 ): BackgroundWork {
-  const concurrency = limits.concurrency ?? 8;
+  const concurrency = limits.concurrency ?? 16;
   const maxQueued = limits.maxQueued ?? 200;
   const queue: Array<() => Promise<void>> = [];
   const running = new Set<Promise<void>>();
