@@ -30,7 +30,7 @@ export function createBackgroundWork(
   limits: { concurrency?: number; maxQueued?: number } = {},
 ): BackgroundWork {
   const concurrency = limits.concurrency ?? 16;
-  const maxQueued = limits.maxQueued ?? 200;
+  const maxQueued = limits.maxQueued ?? 1000;
   const queue: Array<() => Promise<void>> = [];
   const running = new Set<Promise<void>>();
 

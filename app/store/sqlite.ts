@@ -64,6 +64,17 @@ export class SqliteStore implements Store {
   readonly kind = "sqlite" as const;
   readonly path: string;
   private readonly db: Database.Database;
+  // Preparing a statement costs more than running it: each SQL text is prepared once per connection.
+  private readonly statements = new Map<string, Database.Statement>();
+
+  private statement(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
 
   constructor(path: string) {
     this.path = path;
@@ -88,8 +99,8 @@ export class SqliteStore implements Store {
     // finds the versions already applied instead of applying them twice.
     const apply = this.db.transaction(() => {
       this.db.exec(MIGRATIONS_TABLE_SQLITE);
-      const applied = this.db.prepare("SELECT version FROM schema_migrations").pluck().all() as number[];
-      const record = this.db.prepare(
+      const applied = this.statement("SELECT version FROM schema_migrations").pluck().all() as number[];
+      const record = this.statement(
         "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
       );
       for (const migration of pendingMigrations(applied)) {
@@ -101,7 +112,7 @@ export class SqliteStore implements Store {
   }
 
   async ping(): Promise<void> {
-    this.db.prepare("SELECT 1").get();
+    this.statement("SELECT 1").get();
   }
 
   async close(): Promise<void> {
@@ -109,68 +120,62 @@ export class SqliteStore implements Store {
   }
 
   async saveRequest(request: NewRequest): Promise<RequestRow> {
-    this.db
-      .prepare(
-        `INSERT INTO requests (request_id, repository, run_id, run_attempt, environment, mode, channel_id,
+    this.statement(
+      `INSERT INTO requests (request_id, repository, run_id, run_attempt, environment, mode, channel_id,
            message_ts, message_blocks, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (request_id) DO NOTHING`,
-      )
-      .run(
-        request.requestId,
-        normalizeRepository(request.repository),
-        request.runId,
-        request.runAttempt,
-        request.environment,
-        request.mode,
-        request.channelId,
-        request.messageTs,
-        JSON.stringify(request.messageBlocks),
-        request.createdAt.getTime(),
-      );
+    ).run(
+      request.requestId,
+      normalizeRepository(request.repository),
+      request.runId,
+      request.runAttempt,
+      request.environment,
+      request.mode,
+      request.channelId,
+      request.messageTs,
+      JSON.stringify(request.messageBlocks),
+      request.createdAt.getTime(),
+    );
     const row = await this.getRequest(request.requestId);
     if (!row) throw new Error(`request ${request.requestId} vanished right after it was saved`);
     return row;
   }
 
   async getRequest(requestId: string): Promise<RequestRow | undefined> {
-    const record = this.db.prepare("SELECT * FROM requests WHERE request_id = ?").get(requestId) as
+    const record = this.statement("SELECT * FROM requests WHERE request_id = ?").get(requestId) as
       | RequestRecord
       | undefined;
     return record && toRequestRow(record);
   }
 
   async findRequests(repository: string, runId: number, environment: string): Promise<RequestRow[]> {
-    const records = this.db
-      .prepare(
-        `SELECT * FROM requests WHERE repository = ? AND run_id = ? AND environment = ?
+    const records = this.statement(
+      `SELECT * FROM requests WHERE repository = ? AND run_id = ? AND environment = ?
          ORDER BY created_at, request_id`,
-      )
-      .all(normalizeRepository(repository), runId, environment) as RequestRecord[];
+    ).all(normalizeRepository(repository), runId, environment) as RequestRecord[];
     return records.map(toRequestRow);
   }
 
   async findRequestsForRun(repository: string, runId: number): Promise<RequestRow[]> {
-    const records = this.db
-      .prepare("SELECT * FROM requests WHERE repository = ? AND run_id = ? ORDER BY created_at, request_id")
-      .all(normalizeRepository(repository), runId) as RequestRecord[];
+    const records = this.statement(
+      "SELECT * FROM requests WHERE repository = ? AND run_id = ? ORDER BY created_at, request_id",
+    ).all(normalizeRepository(repository), runId) as RequestRecord[];
     return records.map(toRequestRow);
   }
 
   async addVote(vote: NewVote): Promise<boolean> {
-    const result = this.db
-      .prepare(
-        `INSERT INTO votes (request_id, slack_user_id, vote, reason, at) VALUES (?, ?, ?, ?, ?)
+    const result = this.statement(
+      `INSERT INTO votes (request_id, slack_user_id, vote, reason, at) VALUES (?, ?, ?, ?, ?)
          ON CONFLICT (request_id, slack_user_id) DO NOTHING`,
-      )
-      .run(vote.requestId, vote.slackUserId, vote.vote, vote.reason, vote.at.getTime());
+    ).run(vote.requestId, vote.slackUserId, vote.vote, vote.reason, vote.at.getTime());
     return result.changes === 1;
   }
 
   async listVotes(requestId: string): Promise<VoteRow[]> {
-    const records = this.db
-      .prepare("SELECT * FROM votes WHERE request_id = ? ORDER BY at, id")
-      .all(requestId) as VoteRecord[];
+    const records = this.statement("SELECT * FROM votes WHERE request_id = ? ORDER BY at, id").all(
+      requestId,
+    ) as VoteRecord[];
     return records.map((r) => ({
       requestId: r.request_id,
       slackUserId: r.slack_user_id,
@@ -185,49 +190,45 @@ export class SqliteStore implements Store {
     decision: { decision: Decision; decidedBy: string[]; reason: string | null; at: Date },
   ): Promise<boolean> {
     // An obsolete request keeps its delivery state: the run no longer waits, so there is nothing to tell.
-    const result = this.db
-      .prepare(
-        `UPDATE requests
+    const result = this.statement(
+      `UPDATE requests
          SET decision = ?, decided_at = ?, decided_by = ?, reason = ?,
              delivery = CASE WHEN delivery = 'obsolete' THEN delivery ELSE 'due' END,
              next_attempt_at = ?
          WHERE request_id = ? AND decision IS NULL`,
-      )
-      .run(
-        decision.decision,
-        decision.at.getTime(),
-        JSON.stringify(decision.decidedBy),
-        decision.reason,
-        decision.at.getTime(),
-        requestId,
-      );
+    ).run(
+      decision.decision,
+      decision.at.getTime(),
+      JSON.stringify(decision.decidedBy),
+      decision.reason,
+      decision.at.getTime(),
+      requestId,
+    );
     return result.changes === 1;
   }
 
   async saveGate(gate: GateRow): Promise<void> {
-    this.db
-      .prepare(
-        `INSERT INTO gates (repository, run_id, environment, installation_id, callback_url, received_at)
+    this.statement(
+      `INSERT INTO gates (repository, run_id, environment, installation_id, callback_url, received_at)
          VALUES (?, ?, ?, ?, ?, ?)
          ON CONFLICT (repository, run_id, environment) DO UPDATE SET
            installation_id = excluded.installation_id,
            callback_url = excluded.callback_url,
            received_at = excluded.received_at`,
-      )
-      .run(
-        normalizeRepository(gate.repository),
-        gate.runId,
-        gate.environment,
-        gate.installationId,
-        gate.callbackUrl,
-        gate.receivedAt.getTime(),
-      );
+    ).run(
+      normalizeRepository(gate.repository),
+      gate.runId,
+      gate.environment,
+      gate.installationId,
+      gate.callbackUrl,
+      gate.receivedAt.getTime(),
+    );
   }
 
   async getGate(repository: string, runId: number, environment: string): Promise<GateRow | undefined> {
-    const record = this.db
-      .prepare("SELECT * FROM gates WHERE repository = ? AND run_id = ? AND environment = ?")
-      .get(normalizeRepository(repository), runId, environment) as GateRecord | undefined;
+    const record = this.statement(
+      "SELECT * FROM gates WHERE repository = ? AND run_id = ? AND environment = ?",
+    ).get(normalizeRepository(repository), runId, environment) as GateRecord | undefined;
     return (
       record && {
         repository: record.repository,
@@ -242,13 +243,11 @@ export class SqliteStore implements Store {
 
   async claimDelivery(requestId: string, now: Date, leaseMs: number): Promise<boolean> {
     const at = now.getTime();
-    const result = this.db
-      .prepare(
-        `UPDATE requests SET lease_until = ?
+    const result = this.statement(
+      `UPDATE requests SET lease_until = ?
          WHERE request_id = ? AND delivery = 'due' AND next_attempt_at <= ?
            AND (lease_until IS NULL OR lease_until <= ?)`,
-      )
-      .run(at + leaseMs, requestId, at, at);
+    ).run(at + leaseMs, requestId, at, at);
     return result.changes === 1;
   }
 
@@ -256,45 +255,37 @@ export class SqliteStore implements Store {
     // Only a request still `due` (or, for obsolete, not yet decided) moves: final states stay final.
     switch (outcome.state) {
       case "delivered":
-        this.db
-          .prepare(
-            `UPDATE requests SET delivery = 'delivered', lease_until = NULL
+        this.statement(
+          `UPDATE requests SET delivery = 'delivered', lease_until = NULL
              WHERE request_id = ? AND delivery = 'due'`,
-          )
-          .run(requestId);
+        ).run(requestId);
         return;
       case "obsolete":
-        this.db
-          .prepare(
-            `UPDATE requests SET delivery = 'obsolete', delivery_note = ?, lease_until = NULL
+        this.statement(
+          `UPDATE requests SET delivery = 'obsolete', delivery_note = ?, lease_until = NULL
              WHERE request_id = ? AND delivery IN ('none', 'due')`,
-          )
-          .run(outcome.note, requestId);
+        ).run(outcome.note, requestId);
         return;
       case "retry":
-        this.db
-          .prepare(
-            `UPDATE requests
+        this.statement(
+          `UPDATE requests
              SET delivery_attempts = delivery_attempts + 1, last_error = ?, next_attempt_at = ?, lease_until = NULL
              WHERE request_id = ? AND delivery = 'due'`,
-          )
-          .run(outcome.error, outcome.nextAttemptAt.getTime(), requestId);
+        ).run(outcome.error, outcome.nextAttemptAt.getTime(), requestId);
         return;
     }
   }
 
   async listDue(now: Date, limit: number): Promise<RequestRow[]> {
     const at = now.getTime();
-    const records = this.db
-      .prepare(
-        `SELECT r.* FROM requests r
+    const records = this.statement(
+      `SELECT r.* FROM requests r
          JOIN gates g ON g.repository = r.repository AND g.run_id = r.run_id AND g.environment = r.environment
          WHERE r.delivery = 'due' AND r.decision IS NOT NULL AND r.next_attempt_at <= ?
            AND (r.lease_until IS NULL OR r.lease_until <= ?)
          ORDER BY r.next_attempt_at, r.request_id
          LIMIT ?`,
-      )
-      .all(at, at, limit) as RequestRecord[];
+    ).all(at, at, limit) as RequestRecord[];
     return records.map(toRequestRow);
   }
 }

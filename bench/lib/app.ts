@@ -21,7 +21,18 @@ export async function startAppProcess(
   const child = spawnLogged({
     name: options.name,
     command: process.execPath,
-    args: [join(PROJECT_ROOT, "build", "app", "main.js")],
+    // BENCH_PROFILE=<dir>: each App writes a V8 CPU profile there when it stops (see README). Node
+    // refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
+    args: [
+      ...(process.env.BENCH_PROFILE
+        ? [
+            "--cpu-prof",
+            `--cpu-prof-dir=${process.env.BENCH_PROFILE}`,
+            `--cpu-prof-name=${options.name}.cpuprofile`,
+          ]
+        : []),
+      join(PROJECT_ROOT, "build", "app", "main.js"),
+    ],
     cwd: PROJECT_ROOT,
     logPath: join(options.logDir, `${options.name}.log`),
     env: {
@@ -40,12 +51,6 @@ export async function startAppProcess(
       LOG_LEVEL: "warn",
       GHE_HOST: scene.github.host,
       GHE_PROTOCOL: "http",
-      // BENCH_PROFILE=<dir>: each App writes a V8 CPU profile there when it stops (see README).
-      ...(process.env.BENCH_PROFILE
-        ? {
-            NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE} --cpu-prof-name=${options.name}.cpuprofile`,
-          }
-        : {}),
     },
   });
   const url = `http://127.0.0.1:${port}`;
