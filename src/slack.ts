@@ -3,6 +3,7 @@
 import * as core from "@actions/core";
 import { type Logger, type LogLevel, WebClient } from "@slack/web-api";
 import type { RequestMessage } from "../common/message.js";
+import { proxyFetchFor } from "./proxy.js";
 
 /** Three attempts, 0.5 s then 1 s apart: a brief Slack hiccup is absorbed, an outage fails fast. */
 export const RETRY_CONFIG = { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2000, randomize: false };
@@ -17,6 +18,7 @@ export function createSlackClient(token: string, slackApiUrl: string): WebClient
     // A 429 fails at once with the Retry-After Slack sent, instead of sleeping inside the step.
     rejectRateLimitedCalls: true,
     timeout: REQUEST_TIMEOUT_MS,
+    fetch: proxyFetchFor(slackApiUrl),
   });
 }
 

@@ -319,6 +319,8 @@ export interface ActionStep {
   /** e.g. `http://127.0.0.1:PORT` */
   githubServerUrl: string;
   githubApiUrl: string;
+  /** Extra environment, e.g. the runner's HTTPS_PROXY. */
+  env?: Record<string, string>;
   /** A scratch directory for the event file, outputs and summary. */
   workDir: string;
 }
@@ -383,6 +385,7 @@ export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Prom
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_WORKSPACE: step.workDir,
     RUNNER_TEMP: step.workDir,
+    ...step.env,
   };
   for (const [name, value] of Object.entries(inputs)) {
     // The runner passes every declared input; an unset optional one arrives empty.
