@@ -78,6 +78,11 @@ async function postRequestMessage(ref: RequestReference = REF): Promise<PostedMe
   return stored;
 }
 
+/** Jane clicks Approve on the message, as Slack reports it. */
+function approveClick(message: PostedMessage): Record<string, unknown> {
+  return blockActionsPayload({ message, actionId: ACTION_IDS.approve, user: CLICKER, triggerId: "1.2.3" });
+}
+
 function parse(payload: unknown): Interaction {
   return parseInteraction(Buffer.from(formEncodePayload(payload)));
 }
@@ -169,12 +174,7 @@ describe("block_actions", () => {
 
   it("ignores other actions and other interaction types", async () => {
     const message = await postRequestMessage();
-    const payload = blockActionsPayload({
-      message,
-      actionId: ACTION_IDS.approve,
-      user: CLICKER,
-      triggerId: "1.2.3",
-    });
+    const payload = approveClick(message);
     const other = {
       ...payload,
       actions: [{ ...(payload.actions as object[])[0], action_id: "something_else" }],
@@ -189,12 +189,7 @@ describe("block_actions", () => {
 
   it("ignores clicks outside a channel message", async () => {
     const message = await postRequestMessage();
-    const payload = blockActionsPayload({
-      message,
-      actionId: ACTION_IDS.approve,
-      user: CLICKER,
-      triggerId: "1.2.3",
-    });
+    const payload = approveClick(message);
     expect(parse({ ...payload, container: { type: "view", view_id: "V1" } })).toEqual({
       type: "ignored",
       reason: "click in a view, not in a message",
@@ -210,12 +205,7 @@ describe("block_actions", () => {
 
   it("reports a bad reference with who clicked and where, so the clicker can be told", async () => {
     const message = await postRequestMessage();
-    const payload = blockActionsPayload({
-      message,
-      actionId: ACTION_IDS.approve,
-      user: CLICKER,
-      triggerId: "1.2.3",
-    });
+    const payload = approveClick(message);
     const forged = {
       ...payload,
       actions: [{ ...(payload.actions as object[])[0], value: 'sdg1:["acme/api",0]' }],
@@ -238,12 +228,7 @@ describe("block_actions", () => {
 
   it("refuses a button whose reference disagrees with the message metadata", async () => {
     const message = await postRequestMessage();
-    const payload = blockActionsPayload({
-      message,
-      actionId: ACTION_IDS.approve,
-      user: CLICKER,
-      triggerId: "1.2.3",
-    });
+    const payload = approveClick(message);
     const other = encodeReference({ ...REF, runAttempt: 3 });
     const tampered = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: other }] };
     const error = parseError(formEncodePayload(tampered));
@@ -263,12 +248,7 @@ describe("block_actions", () => {
 
   it("refuses clicks missing what the App needs, as malformed", async () => {
     const message = await postRequestMessage();
-    const payload = blockActionsPayload({
-      message,
-      actionId: ACTION_IDS.approve,
-      user: CLICKER,
-      triggerId: "1.2.3",
-    });
+    const payload = approveClick(message);
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ ...payload, user: undefined }, /^user is not an object$/],
       [{ ...payload, user: { id: "not-a-user" } }, /^user\.id is not a valid Slack id$/],
