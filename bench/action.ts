@@ -6,10 +6,16 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { buildRequestMessage } from "../common/message.js";
-import { newRequestId } from "../common/reference.js";
 import { PROJECT_ROOT } from "../test/helpers/processes.js";
-import { CHANNEL, HEAD_SHA, REPO, type Scene, SLACK_TOKEN, WORKFLOW_TOKEN } from "./lib/scene.js";
+import {
+  CHANNEL,
+  HEAD_SHA,
+  REPO,
+  type Scene,
+  SLACK_TOKEN,
+  sampleRequestMessage,
+  WORKFLOW_TOKEN,
+} from "./lib/scene.js";
 import { ratio, round, type Summary, summarize } from "./lib/stats.js";
 
 export interface ActionFigures {
@@ -48,7 +54,7 @@ export async function measureAction(
     floorBody,
     JSON.stringify({
       channel: CHANNEL,
-      ...sampleMessage(scene, runId),
+      ...sampleRequestMessage(scene.github.url, runId),
       unfurl_links: false,
       unfurl_media: false,
     }),
@@ -89,27 +95,6 @@ export async function measureAction(
     },
     dist: distSize(join(PROJECT_ROOT, "dist")),
   };
-}
-
-function sampleMessage(scene: Scene, runId: number) {
-  return buildRequestMessage({
-    reference: {
-      repository: REPO,
-      runId,
-      runAttempt: 1,
-      environment: "production",
-      mode: "gate",
-      requestId: newRequestId(),
-    },
-    serverUrl: scene.github.url,
-    workflow: "Deploy",
-    ref: "refs/heads/main",
-    sha: HEAD_SHA,
-    commitTitle: "Ship the new checkout",
-    actor: "dana",
-    eventName: "push",
-    mentions: [],
-  });
 }
 
 async function runOnce(

@@ -108,14 +108,7 @@ function openLoop(command: Extract<WorkerCommand, { kind: "open" }>): Promise<Wo
   const items = prepare(command, count);
   const url = new URL(command.url);
   const interval = 1000 / command.rate;
-  const result: WorkerResult = {
-    latencies: [],
-    statuses: {},
-    errors: {},
-    sent: 0,
-    elapsedMs: 0,
-    maxSendLagMs: 0,
-  };
+  const result = emptyResult();
   return new Promise((resolve) => {
     const start = performance.now() + 20;
     let next = 0;
@@ -149,14 +142,7 @@ function closedLoop(command: Extract<WorkerCommand, { kind: "closed" }>): Promis
   // A pool of distinct bodies, reused: the server rejects or accepts each on its own merits.
   const items = prepare(command, Math.min(2000, command.messages.length * command.votesPerMessage));
   const url = new URL(command.url);
-  const result: WorkerResult = {
-    latencies: [],
-    statuses: {},
-    errors: {},
-    sent: 0,
-    elapsedMs: 0,
-    maxSendLagMs: 0,
-  };
+  const result = emptyResult();
   return new Promise((resolve) => {
     const start = performance.now();
     const end = start + command.durationMs;
@@ -188,3 +174,7 @@ process.on("message", (command: WorkerCommand) => {
   void run.then((result) => process.send?.(result));
 });
 process.send?.({ ready: true });
+
+function emptyResult(): WorkerResult {
+  return { latencies: [], statuses: {}, errors: {}, sent: 0, elapsedMs: 0, maxSendLagMs: 0 };
+}

@@ -71,7 +71,7 @@ export function printResults(input: Record<string, unknown>): string {
           a.floor.toPostedMs.p50,
           a.floor.toPostedMs.p99,
           a.ratio.toPostedP50,
-          "≤ 1.5×",
+          `≤ 1.5× ${verdict(a.ratio.toPostedP50 <= 1.5)}`,
         ],
         [
           "spawn → exit",

@@ -4,8 +4,6 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { buildRequestMessage } from "../common/message.js";
-import { newRequestId } from "../common/reference.js";
 import { appBuildIsStale, buildApp, PROJECT_ROOT, runToCompletion } from "../test/helpers/processes.js";
 import { measureAction } from "./action.js";
 import { clickToGitHub, forged, idleRss, type LoadStep, loadStep, throttledBurst } from "./app-figures.js";
@@ -14,7 +12,7 @@ import { type Backend, createDatabase, fillPastRequests } from "./lib/database.j
 import { startLoadWorker } from "./lib/load.js";
 import { describeMachine } from "./lib/machine.js";
 import { rssMiB, stopAllChildren } from "./lib/process.js";
-import { HEAD_SHA, REPO, startScene } from "./lib/scene.js";
+import { sampleRequestMessage, startScene } from "./lib/scene.js";
 import { ratio, round, summarize } from "./lib/stats.js";
 import { printResults } from "./report.js";
 
@@ -90,24 +88,7 @@ async function main(): Promise<void> {
     results.floor = floorSteps;
     const floorAt = (rate: number) => floorSteps.find((s) => s.rate === rate);
 
-    const blocks = buildRequestMessage({
-      reference: {
-        repository: REPO,
-        runId: 1,
-        runAttempt: 1,
-        environment: "production",
-        mode: "gate",
-        requestId: newRequestId(),
-      },
-      serverUrl: "https://github.com",
-      workflow: "Deploy",
-      ref: "refs/heads/main",
-      sha: HEAD_SHA,
-      commitTitle: "Ship the new checkout",
-      actor: "dana",
-      eventName: "push",
-      mentions: [],
-    }).blocks;
+    const blocks = sampleRequestMessage("https://github.com", 1).blocks;
 
     const backends: Record<string, unknown> = {};
     for (const backend of BACKENDS) {

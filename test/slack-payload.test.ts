@@ -8,6 +8,7 @@ import {
   parseInteraction,
   type ViewSubmissionInteraction,
 } from "../app/slack/payload.js";
+import { rejectModal } from "../app/slack/reject-modal.js";
 import { buildRequestMessage } from "../common/message.js";
 import {
   ACTION_IDS,
@@ -339,30 +340,15 @@ describe("reject modal metadata", () => {
 });
 
 describe("view_submission of the reject modal", () => {
-  /** Opens the reject modal in the fake Slack, as the App would, and returns the recorded view. */
+  /** Opens the App's reject modal in the fake Slack and returns the recorded view. */
   async function openRejectModal(privateMetadata: string, callbackId = REJECT_MODAL_CALLBACK_ID) {
     await slackCall("views.open", {
       trigger_id: slack.issueTriggerId(CLICKER.id),
+      // The App's own modal, with the metadata and callback id each case needs.
       view: {
-        type: "modal",
+        ...rejectModal(REF, DEFAULT_CHANNEL_ID, "1700000000.000100"),
         callback_id: callbackId,
         private_metadata: privateMetadata,
-        title: { type: "plain_text", text: "Reject deployment" },
-        submit: { type: "plain_text", text: "Reject" },
-        close: { type: "plain_text", text: "Cancel" },
-        blocks: [
-          {
-            type: "input",
-            block_id: REJECT_REASON_BLOCK_ID,
-            label: { type: "plain_text", text: "Reason" },
-            element: {
-              type: "plain_text_input",
-              action_id: REJECT_REASON_ACTION_ID,
-              multiline: true,
-              max_length: 3000,
-            },
-          },
-        ],
       },
     });
     const view = slack.views.at(-1);

@@ -39,6 +39,28 @@ export const POLICY = `environments:
     required-approvals: 1
 `;
 
+/** The request message the Action would post for a bench run (what every figure clicks on). */
+export function sampleRequestMessage(serverUrl: string, runId: number, environment = "production") {
+  return buildRequestMessage({
+    reference: {
+      repository: REPO,
+      runId,
+      runAttempt: 1,
+      environment,
+      mode: "gate",
+      requestId: newRequestId(),
+    },
+    serverUrl,
+    workflow: "Deploy",
+    ref: "refs/heads/main",
+    sha: HEAD_SHA,
+    commitTitle: "Ship the new checkout",
+    actor: TRIGGERED_BY,
+    eventName: "push",
+    mentions: [],
+  });
+}
+
 export interface Scene {
   slack: FakeSlack;
   github: FakeGitHub;
@@ -109,24 +131,7 @@ export async function startScene(): Promise<Scene> {
         workflowName: "Deploy",
         waitingEnvironments: [environment],
       });
-      const built = buildRequestMessage({
-        reference: {
-          repository: REPO,
-          runId,
-          runAttempt: 1,
-          environment,
-          mode: "gate",
-          requestId: newRequestId(),
-        },
-        serverUrl: github.url,
-        workflow: "Deploy",
-        ref: "refs/heads/main",
-        sha: HEAD_SHA,
-        commitTitle: "Ship the new checkout",
-        actor: TRIGGERED_BY,
-        eventName: "push",
-        mentions: [],
-      });
+      const built = sampleRequestMessage(github.url, runId, environment);
       const response = await fetch(`${slack.url}chat.postMessage`, {
         method: "POST",
         headers: {
