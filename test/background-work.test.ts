@@ -7,7 +7,7 @@ import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import type { Interactions } from "../app/interactions.js";
 import type { SlackApi } from "../app/slack/api.js";
-import { createBackgroundWork, slackInteractionsHandler } from "../app/slack/route.js";
+import { createBackgroundWork, everyInterval, slackInteractionsHandler } from "../app/slack/route.js";
 import { postSignedToSlackRoute } from "./helpers/slack-sign.js";
 
 function gate() {
@@ -122,5 +122,22 @@ describe("the Slack route under overload", () => {
     } finally {
       await new Promise((resolve) => server.close(resolve));
     }
+  });
+});
+
+describe("everyInterval", () => {
+  it("logs the first occurrence, then one line per interval with the count it stands for", () => {
+    const lines: Array<{ count: number }> = [];
+    const log = { warn: (fields: { count: number }) => lines.push(fields) } as unknown as Parameters<
+      typeof everyInterval
+    >[0];
+    let clock = 0;
+    const warn = everyInterval(log, "forged", 1000, () => clock);
+    warn({});
+    for (let i = 0; i < 99; i++) warn({});
+    expect(lines.map((l) => l.count)).toEqual([1]);
+    clock = 1000;
+    warn({});
+    expect(lines.map((l) => l.count)).toEqual([1, 100]);
   });
 });

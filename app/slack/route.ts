@@ -71,6 +71,9 @@ export function slackInteractionsHandler(deps: {
   log: Logger;
 }) {
   const { signingSecret, interactions, slack, background, log } = deps;
+  // Forged or overloading traffic must not turn into a log flood: one line per kind per interval.
+  const warnRejected = everyInterval(log, "rejected Slack requests with a bad signature");
+  const warnShed = everyInterval(log, "shed Slack interactions: the work queue is full");
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
     const path = (req.url ?? "").split("?")[0];
@@ -96,14 +99,14 @@ export function slackInteractionsHandler(deps: {
       rawBody: body,
     });
     if (!verified.ok) {
-      log.warn({ reason: verified.reason }, "rejected a Slack request with a bad signature");
+      warnRejected({ reason: verified.reason });
       res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature");
       return true;
     }
 
     if (!background.hasRoom()) {
       // Overloaded: say so now rather than acknowledge work that would wait past any use.
-      log.warn("shedding a Slack interaction: the work queue is full");
+      warnShed({});
       res.writeHead(503, { "retry-after": "5" }).end();
       return true;
     }
@@ -169,5 +172,23 @@ export function slackInteractionsHandler(deps: {
         res.writeHead(200).end();
         return true;
     }
+  };
+}
+
+/** A warning logged at most once per interval, with how many occurrences it stands for. */
+export function everyInterval(
+  log: Logger,
+  message: string,
+  intervalMs = 10_000,
+  now: () => number = Date.now,
+) {
+  let last = Number.NEGATIVE_INFINITY;
+  let count = 0;
+  return (fields: Record<string, unknown>): void => {
+    count += 1;
+    if (now() - last < intervalMs) return;
+    log.warn({ ...fields, count }, message);
+    last = now();
+    count = 0;
   };
 }
