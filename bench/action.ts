@@ -6,7 +6,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { PROJECT_ROOT } from "../test/helpers/processes.js";
+import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 import {
   CHANNEL,
   HEAD_SHA,
@@ -138,7 +138,7 @@ async function runOnce(
   return { toPostedMs: post.at.getTime() - startedAt, toExitMs, peakRssMiB: round(peakKiB / 1024) };
 }
 
-/** What a runner gives a `node24` action step (see test/helpers/processes.ts runActionStep). */
+/** What a runner gives a `node24` action step (see testkit/helpers/processes.ts runActionStep). */
 function actionEnv(scene: Scene, workDir: string, runId: number): NodeJS.ProcessEnv {
   const eventPath = join(workDir, "event.json");
   const outputPath = join(workDir, "output.txt");

@@ -7,9 +7,9 @@
 // Each request is a real Slack block_actions click on a posted message, signed with `secret`.
 import { Agent, request } from "node:http";
 import { ACTION_IDS } from "../common/reference.js";
-import type { FakeMessage } from "../test/fakes/slack.js";
-import { blockActionsPayload, triggerId } from "../test/helpers/slack-clicks.js";
-import { formEncodePayload, signSlackRequest } from "../test/helpers/slack-sign.js";
+import type { FakeMessage } from "../testkit/fakes/slack.js";
+import { blockActionsPayload, triggerId } from "../testkit/helpers/slack-clicks.js";
+import { formEncodePayload, signSlackRequest } from "../testkit/helpers/slack-sign.js";
 
 export interface ClickSet {
   /** Request messages as posted; click i goes to message i mod length. */

@@ -4,7 +4,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appBuildIsStale, buildApp, PROJECT_ROOT, runToCompletion } from "../test/helpers/processes.js";
+import { appBuildIsStale, buildApp, PROJECT_ROOT, runToCompletion } from "../testkit/helpers/processes.js";
 import { measureAction } from "./action.js";
 import { clickToGitHub, forged, idleRss, type LoadStep, loadStep, throttledBurst } from "./app-figures.js";
 import { type RunningApp, startAppProcess, startFloorServer } from "./lib/app.js";

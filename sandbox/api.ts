@@ -2,12 +2,16 @@
 // the fake GitHub plus the real Action run as a workflow step; a click is a signed Slack interaction
 // built from the message the fake Slack holds; a policy change is a commit plus a `push` webhook.
 import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
-import { fakeSha } from "../test/fakes/github-state.js";
-import type { RunningFakes } from "../test/fakes/serve.js";
-import type { FakeEphemeral, FakeMessage } from "../test/fakes/slack.js";
-import { type ActionResult, runActionStep } from "../test/helpers/processes.js";
-import { blockActionsPayload, type OpenedView, viewSubmissionPayload } from "../test/helpers/slack-clicks.js";
-import { postSignedToSlackRoute } from "../test/helpers/slack-sign.js";
+import { fakeSha } from "../testkit/fakes/github-state.js";
+import type { RunningFakes } from "../testkit/fakes/serve.js";
+import type { FakeEphemeral, FakeMessage } from "../testkit/fakes/slack.js";
+import { type ActionResult, runActionStep } from "../testkit/helpers/processes.js";
+import {
+  blockActionsPayload,
+  type OpenedView,
+  viewSubmissionPayload,
+} from "../testkit/helpers/slack-clicks.js";
+import { postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
 import {
   BOT_TOKEN,
   CHANNEL_ID,

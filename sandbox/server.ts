@@ -6,8 +6,8 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakes } from "../test/fakes/serve.js";
-import { appBuildIsStale, buildApp, freePort, PROJECT_ROOT, startApp } from "../test/helpers/processes.js";
+import { startFakes } from "../testkit/fakes/serve.js";
+import { appBuildIsStale, buildApp, freePort, PROJECT_ROOT, startApp } from "../testkit/helpers/processes.js";
 import { createSandboxApi } from "./api.js";
 import { serveSandbox } from "./http.js";
 import {

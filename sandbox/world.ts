@@ -1,6 +1,6 @@
 // The sandbox's cast and scene: one repository, a #deploys channel, four people, and a policy that
 // shows each rule at work (two approvers for production, self-approval refused, an outsider refused).
-import type { FakeUser } from "../test/fakes/slack.js";
+import type { FakeUser } from "../testkit/fakes/slack.js";
 
 export const REPOSITORY = "acme/webshop";
 export const INSTALLATION_ID = 4242;

@@ -9,9 +9,14 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type FakeGitHub, startFakeGitHub } from "./fakes/github.js";
-import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeSlack, startFakeSlack } from "./fakes/slack.js";
-import { type ActionStep, runActionStep } from "./helpers/processes.js";
+import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
+import {
+  DEFAULT_BOT_TOKEN,
+  DEFAULT_CHANNEL_ID,
+  type FakeSlack,
+  startFakeSlack,
+} from "../testkit/fakes/slack.js";
+import { type ActionStep, runActionStep } from "../testkit/helpers/processes.js";
 
 const REPO = "acme/api";
 const SHA = "c".repeat(40);

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeReference, METADATA_EVENT_TYPE } from "../common/reference.js";
-import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "./fakes/slack.js";
+import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const DIST = join(ROOT, "dist/index.js");

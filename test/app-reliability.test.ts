@@ -9,7 +9,7 @@ import {
   startHarness,
   statusText,
   USERS,
-} from "./helpers/app-harness.js";
+} from "../testkit/helpers/app-harness.js";
 
 const backends: Backend[] = ["sqlite", "postgres"];
 

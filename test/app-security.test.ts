@@ -11,9 +11,9 @@ import {
   startHarness,
   statusText,
   USERS,
-} from "./helpers/app-harness.js";
-import { blockActionsPayload } from "./helpers/slack-clicks.js";
-import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "./helpers/slack-sign.js";
+} from "../testkit/helpers/app-harness.js";
+import { blockActionsPayload } from "../testkit/helpers/slack-clicks.js";
+import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
 
 const backends: Backend[] = ["sqlite", "postgres"];
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import type { Interactions } from "../app/interactions.js";
 import type { SlackApi } from "../app/slack/api.js";
 import { createBackgroundWork, everyInterval, slackInteractionsHandler } from "../app/slack/route.js";
-import { postSignedToSlackRoute } from "./helpers/slack-sign.js";
+import { postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
 
 function gate() {
   let open!: () => void;

@@ -12,7 +12,7 @@ import {
   startProcess,
   stopAll,
   waitForJsonLine,
-} from "./helpers/processes.js";
+} from "../testkit/helpers/processes.js";
 
 /** Debian's chromium (CI here), or whatever `chromium` is on PATH (GitHub's runner links Chrome there). */
 const CHROMIUM =

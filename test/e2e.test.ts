@@ -1,4 +1,4 @@
-// The whole loop with every real piece as a process: the fakes (test/fakes/serve.ts), the App
+// The whole loop with every real piece as a process: the fakes (testkit/fakes/serve.ts), the App
 // (build/app/main.js on a temporary SQLite file) and the Action's bundle (dist/index.js) run as a
 // workflow step. Clicks are built from the message the Action really posted and signed like Slack's.
 import { generateKeyPairSync } from "node:crypto";
@@ -13,10 +13,10 @@ import {
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
 } from "../common/reference.js";
-import { ControlClient } from "./fakes/control-client.js";
-import { fakeSha } from "./fakes/github-state.js";
-import type { ServeConfig, ServeReady } from "./fakes/serve.js";
-import type { FakeMessage } from "./fakes/slack.js";
+import { ControlClient } from "../testkit/fakes/control-client.js";
+import { fakeSha } from "../testkit/fakes/github-state.js";
+import type { ServeConfig, ServeReady } from "../testkit/fakes/serve.js";
+import type { FakeMessage } from "../testkit/fakes/slack.js";
 import {
   buildApp,
   type Child,
@@ -28,9 +28,13 @@ import {
   stopAll,
   waitFor,
   waitForJsonLine,
-} from "./helpers/processes.js";
-import { blockActionsPayload, type OpenedView, viewSubmissionPayload } from "./helpers/slack-clicks.js";
-import { postSignedToSlackRoute, type RouteResponse } from "./helpers/slack-sign.js";
+} from "../testkit/helpers/processes.js";
+import {
+  blockActionsPayload,
+  type OpenedView,
+  viewSubmissionPayload,
+} from "../testkit/helpers/slack-clicks.js";
+import { postSignedToSlackRoute, type RouteResponse } from "../testkit/helpers/slack-sign.js";
 
 const REPO = "acme/webshop";
 const CHANNEL = "C0DEPLOYS";

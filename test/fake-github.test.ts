@@ -7,9 +7,9 @@ import { getOctokit } from "@actions/github";
 import { verify } from "@octokit/webhooks-methods";
 import { createNodeMiddleware, Probot, ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FakeGitHub, startFakeGitHub, WebhookPayloadError } from "./fakes/github.js";
-import { githubOpenApi } from "./fakes/github-openapi.js";
-import { checkWebhookPayload } from "./fakes/github-webhooks.js";
+import { type FakeGitHub, startFakeGitHub, WebhookPayloadError } from "../testkit/fakes/github.js";
+import { githubOpenApi } from "../testkit/fakes/github-openapi.js";
+import { checkWebhookPayload } from "../testkit/fakes/github-webhooks.js";
 
 const APP_ID = 424242;
 const SECRET = "webhook-secret-for-tests";

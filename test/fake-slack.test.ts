@@ -11,7 +11,7 @@ import {
   type FakeSlack,
   startFakeSlack,
   TRIGGER_TTL_MS,
-} from "./fakes/slack.js";
+} from "../testkit/fakes/slack.js";
 
 const NO_RETRY = { retries: 0 };
 // The client logs Slack's validation messages at error level; the assertions below check them instead.

@@ -21,7 +21,7 @@ import {
   truncate,
 } from "../common/mrkdwn.js";
 import { ACTION_IDS, BLOCK_IDS, decodeReference, metadataToReference } from "../common/reference.js";
-import { checkBlocks } from "./fakes/slack-blocks.js";
+import { checkBlocks } from "../testkit/fakes/slack-blocks.js";
 
 const HOSTILE = "<!channel> <!here> <@U123> <https://evil.example|click me> &<> <!subteam^S999> <#C123>";
 

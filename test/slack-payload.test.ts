@@ -20,9 +20,18 @@ import {
   type RequestReference,
   referenceToMetadata,
 } from "../common/reference.js";
-import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeSlack, startFakeSlack } from "./fakes/slack.js";
-import { blockActionsPayload, type PostedMessage, viewSubmissionPayload } from "./helpers/slack-clicks.js";
-import { formEncodePayload } from "./helpers/slack-sign.js";
+import {
+  DEFAULT_BOT_TOKEN,
+  DEFAULT_CHANNEL_ID,
+  type FakeSlack,
+  startFakeSlack,
+} from "../testkit/fakes/slack.js";
+import {
+  blockActionsPayload,
+  type PostedMessage,
+  viewSubmissionPayload,
+} from "../testkit/helpers/slack-clicks.js";
+import { formEncodePayload } from "../testkit/helpers/slack-sign.js";
 
 const REF: RequestReference = {
   repository: "acme/api",

@@ -5,7 +5,7 @@ import { type AddressInfo, connect } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { BodyTooLargeError, RequestAbortedError, readBody } from "../app/slack/read-body.js";
 import { MAX_CLOCK_SKEW_SECONDS, verifySlackSignature } from "../app/slack/verify.js";
-import { signSlackRequest } from "./helpers/slack-sign.js";
+import { signSlackRequest } from "../testkit/helpers/slack-sign.js";
 
 // Slack's worked example from "Verifying requests from Slack" (docs.slack.dev/authentication/
 // verifying-requests-from-slack): a slash-command body, its timestamp, the secret and the signature.

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openStore, parseDatabaseUrl, redactDatabaseUrl } from "../app/store/index.js";
 import { LATEST_SCHEMA_VERSION } from "../app/store/migrations.js";
 import type { NewRequest, Store } from "../app/store/types.js";
-import { createTestDatabase } from "./helpers/postgres.js";
+import { createTestDatabase } from "../testkit/helpers/postgres.js";
 
 interface Backend {
   name: "sqlite" | "postgres";

@@ -1,7 +1,7 @@
 // The App as its own process (`node build/app/main.js`, what `npm start` runs), so that neither the
 // load generator nor the fakes share its event loop. Logs go to a file at LOG_LEVEL=warn.
 import { join } from "node:path";
-import { freePort, PROJECT_ROOT } from "../../test/helpers/processes.js";
+import { freePort, PROJECT_ROOT } from "../../testkit/helpers/processes.js";
 import { type BenchChild, spawnLogged, waitHealthy } from "./process.js";
 import { APP_ID, type Scene, SIGNING_SECRET, SLACK_TOKEN, WEBHOOK_SECRET } from "./scene.js";
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import pg from "pg";
 import { openStore } from "../../app/store/index.js";
-import { createTestDatabase } from "../../test/helpers/postgres.js";
+import { createTestDatabase } from "../../testkit/helpers/postgres.js";
 
 export type Backend = "sqlite" | "postgres";
 

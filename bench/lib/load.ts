@@ -2,7 +2,7 @@
 // the figures: latency percentiles, errors, achieved rate.
 import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
-import { PROJECT_ROOT } from "../../test/helpers/processes.js";
+import { PROJECT_ROOT } from "../../testkit/helpers/processes.js";
 import type { WorkerCommand, WorkerResult } from "../load-worker.js";
 import { round, summarize } from "./stats.js";
 

@@ -5,9 +5,14 @@
 import { generateKeyPairSync } from "node:crypto";
 import { buildRequestMessage } from "../../common/message.js";
 import { newRequestId } from "../../common/reference.js";
-import { type FakeGitHub, startFakeGitHub } from "../../test/fakes/github.js";
-import { fakeSha } from "../../test/fakes/github-state.js";
-import { type FakeMessage, type FakeSlack, type FakeUser, startFakeSlack } from "../../test/fakes/slack.js";
+import { type FakeGitHub, startFakeGitHub } from "../../testkit/fakes/github.js";
+import { fakeSha } from "../../testkit/fakes/github-state.js";
+import {
+  type FakeMessage,
+  type FakeSlack,
+  type FakeUser,
+  startFakeSlack,
+} from "../../testkit/fakes/slack.js";
 
 export const REPO = "acme/shop";
 export const CHANNEL = "C0DEPLOYS";

@@ -1,7 +1,7 @@
 // Runs the fake Slack and the fake GitHub as one process, driven through the control API
 // (`control.ts`). Usage:
-//   npx tsx test/fakes/serve.ts --config fakes.json [--slack-port N] [--github-port M] [--control-port K]
-//   npx tsx test/fakes/serve.ts '{"github":{…}}'
+//   npx tsx testkit/fakes/serve.ts --config fakes.json [--slack-port N] [--github-port M] [--control-port K]
+//   npx tsx testkit/fakes/serve.ts '{"github":{…}}'
 // When ready it prints one JSON line: {"slackUrl","githubUrl","githubApiUrl","githubHost","controlUrl"}.
 // SIGTERM or SIGINT closes the servers and exits.
 import { readFileSync } from "node:fs";

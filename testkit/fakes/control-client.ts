@@ -1,4 +1,4 @@
-// A typed client for the control API of `test/fakes/serve.ts`, for tests that run the fakes as a
+// A typed client for the control API of `testkit/fakes/serve.ts`, for tests that run the fakes as a
 // separate process.
 import type { Review } from "./github.js";
 import type { NewRun, RunState } from "./github-state.js";
