@@ -1,47 +1,41 @@
-// What the App keeps between events. Two backends (SQLite, PostgreSQL) implement this with the same
-// behaviour; every method that decides something is atomic across replicas sharing one database.
+// What the App keeps between events. Two backends (SQLite, PostgreSQL) behind one definition of the
+// records and queries; every method that decides something is atomic across replicas sharing a database.
 import type { Mode } from "../../common/reference.js";
 
 export type Vote = "approve" | "reject";
-export type Decision = "approved" | "rejected";
-/**
- * Delivery of a decision to GitHub:
- * - `none`: no decision yet;
- * - `due`: decided, to be told to GitHub (when its gate is known and `nextAttemptAt` has come);
- * - `delivered`: GitHub accepted it;
- * - `obsolete`: the run no longer waits (cancelled, re-run, decided in GitHub): never retried.
- */
-export type DeliveryState = "none" | "due" | "delivered" | "obsolete";
+export type Decision = "approved" | "rejected" | "expired";
+
+/** A person who took part in a decision, with the name resolved when the decision was taken. */
+export interface Decider {
+  slackUserId: string;
+  /** Slack display name at decision time; null when Slack could not say in time. */
+  name: string | null;
+  /** GitHub login, when the policy (or a linked account) knows it. */
+  githubLogin: string | null;
+}
 
 export interface NewRequest {
   requestId: string;
-  /** `owner/name`, stored lower-cased so look-ups ignore case as GitHub does. */
+  /** `owner/name`; look-ups ignore case, as GitHub does. */
   repository: string;
   runId: number;
   runAttempt: number;
+  /** As GitHub spells it; look-ups ignore case, as GitHub does. */
   environment: string;
   mode: Mode;
   channelId: string;
   messageTs: string;
-  /** The request message's blocks as the Action posted them (JSON), to rebuild it on updates. */
+  /** The request message's blocks as posted, to rebuild it on updates. */
   messageBlocks: unknown[];
-  /** Slack user ID of whoever triggered the run, when the policy maps them; for the record only. */
   createdAt: Date;
 }
 
 export interface RequestRow extends NewRequest {
   decision: Decision | null;
   decidedAt: Date | null;
-  /** Slack user IDs: the approvers, or the one who rejected. */
-  decidedBy: string[];
+  /** The approvers (in vote order), or the one who rejected; empty for expiry. */
+  decidedBy: Decider[];
   reason: string | null;
-  delivery: DeliveryState;
-  deliveryAttempts: number;
-  nextAttemptAt: Date | null;
-  leaseUntil: Date | null;
-  lastError: string | null;
-  /** Free text shown in Slack when delivery became obsolete or failed for good. */
-  deliveryNote: string | null;
 }
 
 export interface NewVote {
@@ -57,30 +51,101 @@ export type VoteRow = NewVote;
 export interface GateRow {
   repository: string;
   runId: number;
+  /** As GitHub sent it in the webhook: the name the review call must use. */
   environment: string;
   installationId: number;
-  /** `deployment_callback_url` from the webhook. */
-  callbackUrl: string;
   receivedAt: Date;
 }
 
-export type DeliveryOutcome =
-  | { state: "delivered" }
-  | { state: "obsolete"; note: string }
-  | { state: "retry"; error: string; nextAttemptAt: Date };
+// ---- Effects: side effects of a request that can fail, recorded and retried until done ----
+
+/**
+ * What an effect does. GitHub effects follow a decision (which ones depends on the mode, see
+ * app/effects/modes.ts); Slack effects keep the message and its thread true.
+ */
+export type EffectKind =
+  | "github.review" // gate mode: review our deployment protection rule
+  | "github.check_run" // every mode: the decision as a check run on the run's commit
+  | "github.dispatch" // dispatch mode, approvals: start the named workflow
+  | "slack.update" // re-render the request message from the stored state (coalesced per request)
+  | "slack.reply" // one thread reply (payload holds the text)
+  | "slack.ephemeral"; // one ephemeral reply to one person (payload holds channel, user, text)
+
+/**
+ * - `waiting`: not runnable until woken (a gate-mode review before GitHub reported the gate);
+ * - `due`: runnable once `nextAttemptAt` has come and no lease is live;
+ * - `done`: succeeded (`result` may hold what it returned, e.g. a check run id or the dispatched run);
+ * - `obsolete`: will never apply (the run no longer waits, the message is gone): `note` says why;
+ * - `failed`: gave up after retrying for too long: `note` says why.
+ */
+export type EffectState = "waiting" | "due" | "done" | "obsolete" | "failed";
+
+export interface NewEffect {
+  /** Unique; the idempotency key (e.g. `<requestId>:github.review`, `<requestId>:reply:vote:<user>`). */
+  id: string;
+  requestId: string;
+  kind: EffectKind;
+  payload: unknown;
+  state: "waiting" | "due";
+  /**
+   * When an effect with this id exists already: `ignore` keeps it as it is (one-shot effects such as a
+   * thread reply); `refresh` replaces the payload, bumps `generation` and makes it due again unless it
+   * is obsolete (coalesced effects such as `slack.update`: the newest state is what gets sent).
+   */
+  onConflict: "ignore" | "refresh";
+}
+
+export interface EffectRow {
+  id: string;
+  requestId: string;
+  kind: EffectKind;
+  payload: unknown;
+  state: EffectState;
+  /** Bumped by every `refresh`; a claim finishes as done only if nobody refreshed it meanwhile. */
+  generation: number;
+  attempts: number;
+  nextAttemptAt: Date | null;
+  leaseUntil: Date | null;
+  lastError: string | null;
+  note: string | null;
+  result: unknown;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type EffectOutcome =
+  | { state: "done"; result?: unknown }
+  | { state: "obsolete" | "failed"; note: string }
+  | { state: "retry"; error: string; nextAttemptAt: Date }
+  | { state: "waiting"; note: string };
+
+// ---- Inbound: verified Slack interactions written before they are acknowledged ----
+
+export interface NewInbound {
+  /** sha256 of the raw body: a replayed body (same signature, within the 5-minute window) is one row. */
+  id: string;
+  receivedAt: Date;
+  /** The verified raw body (form-encoded), to parse again after a crash. */
+  body: string;
+}
+
+export interface InboundRow extends NewInbound {
+  attempts: number;
+  leaseUntil: Date | null;
+}
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
   /** Creates or upgrades the schema; safe to run on every start and from two replicas at once. */
   migrate(): Promise<void>;
-  /** Throws if the database cannot answer. */
+  /** Throws unless the database answers a query over the App's own tables (readiness). */
   ping(): Promise<void>;
   close(): Promise<void>;
 
   /** Inserts the request if its id is new; returns the stored row either way (the existing one wins). */
   saveRequest(request: NewRequest): Promise<RequestRow>;
   getRequest(requestId: string): Promise<RequestRow | undefined>;
-  /** Requests for one run and environment (any attempt), oldest first. */
+  /** Requests for one run and environment (any attempt; environment ignoring case), oldest first. */
   findRequests(repository: string, runId: number, environment: string): Promise<RequestRow[]>;
   /** Requests for one run, any environment and attempt, oldest first. */
   findRequestsForRun(repository: string, runId: number): Promise<RequestRow[]>;
@@ -90,25 +155,45 @@ export interface Store {
   listVotes(requestId: string): Promise<VoteRow[]>;
 
   /**
-   * Takes the decision if the request has none yet and sets delivery to `due` with nextAttemptAt = at.
-   * Exactly one of any number of concurrent callers gets true.
+   * Takes the decision if the request has none yet, and in the same transaction records its effects.
+   * Exactly one of any number of concurrent callers gets true; the others change nothing.
    */
   decide(
     requestId: string,
-    decision: { decision: Decision; decidedBy: string[]; reason: string | null; at: Date },
+    decision: { decision: Decision; decidedBy: Decider[]; reason: string | null; at: Date },
+    effects: NewEffect[],
   ): Promise<boolean>;
 
   /** Upserts the gate (a re-run sends it again for the same run and environment). */
   saveGate(gate: GateRow): Promise<void>;
+  /** The gate for a run and environment, environment ignoring case. */
   getGate(repository: string, runId: number, environment: string): Promise<GateRow | undefined>;
 
+  /** Records effects (see `NewEffect.onConflict`), all or none. */
+  addEffects(effects: NewEffect[], now: Date): Promise<void>;
+  /** The request's effects, oldest first. */
+  listEffects(requestId: string): Promise<EffectRow[]>;
+  /** `waiting` effects of these kinds for the request become `due` now (e.g. the gate has arrived). */
+  wakeEffects(requestId: string, kinds: EffectKind[], now: Date): Promise<void>;
   /**
-   * Claims the right to tell GitHub: true for one caller at a time, when delivery is `due`,
-   * nextAttemptAt <= now and no unexpired lease is held. The claim holds the lease until now + leaseMs.
+   * Claims one effect for this caller: true when it is `due`, nextAttemptAt <= now and no live lease is
+   * held; the claim holds a lease until now + leaseMs. Returns the claimed row.
    */
-  claimDelivery(requestId: string, now: Date, leaseMs: number): Promise<boolean>;
-  /** Ends a claim: delivered / obsolete are final; retry counts an attempt and sets nextAttemptAt. */
-  finishDelivery(requestId: string, outcome: DeliveryOutcome): Promise<void>;
-  /** Decided requests with delivery `due`, nextAttemptAt <= now, no live lease, whose gate is known. */
-  listDue(now: Date, limit: number): Promise<RequestRow[]>;
+  claimEffect(id: string, now: Date, leaseMs: number): Promise<EffectRow | undefined>;
+  /** Claims up to `limit` due effects (oldest first), for the sweep. */
+  claimDueEffects(now: Date, leaseMs: number, limit: number): Promise<EffectRow[]>;
+  /**
+   * Ends a claim. `done` becomes `due` again instead when the effect was refreshed since the claim
+   * (generation changed); `retry` counts an attempt; the lease is released in every case.
+   */
+  finishEffect(id: string, generation: number, outcome: EffectOutcome, now: Date): Promise<void>;
+
+  /** Records a verified interaction before it is acknowledged; false when this body was seen already. */
+  saveInbound(inbound: NewInbound): Promise<boolean>;
+  /** Claims unfinished interactions older than `olderThan` whose lease has lapsed (crash recovery). */
+  claimStaleInbound(olderThan: Date, now: Date, leaseMs: number, limit: number): Promise<InboundRow[]>;
+  /** The interaction has been handled (whatever its outcome); it is kept only as a replay guard. */
+  finishInbound(id: string): Promise<void>;
+  /** Deletes finished interactions received before `before` (older than Slack's 5-minute window). */
+  pruneInbound(before: Date): Promise<number>;
 }
