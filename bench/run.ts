@@ -1,10 +1,11 @@
 // `npm run bench`: every figure of issue 5, printed as tables and written to bench/results.json with
 // the machine they came from. BENCH_QUICK=1 runs each figure briefly (a smoke test, not figures to
 // quote). Nothing here fails on a threshold: targets are printed beside the figures.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { appBuildIsStale, buildApp, PROJECT_ROOT, runToCompletion } from "../testkit/helpers/processes.js";
+import { ensureBuilt } from "../testkit/build.js";
+import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 import { measureAction } from "./action.js";
 import { clickToGitHub, forged, idleRss, type LoadStep, loadStep, throttledBurst } from "./app-figures.js";
 import { type RunningApp, startAppProcess, startFloorServer } from "./lib/app.js";
@@ -48,27 +49,9 @@ const P99_LIMIT_MS = 100;
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
-async function ensureBuilds(): Promise<void> {
-  if (!existsSync(join(PROJECT_ROOT, "dist", "index.js"))) {
-    log("dist/index.js is missing: npm run build");
-    const { code, output } = await runToCompletion({
-      name: "npm run build",
-      command: "npm",
-      args: ["run", "-s", "build"],
-      cwd: PROJECT_ROOT,
-      timeoutMs: 300_000,
-    });
-    if (code !== 0) throw new Error(`npm run build failed:\n${output}`);
-  }
-  if (appBuildIsStale()) {
-    log("build/app is stale: npm run build:app");
-    await buildApp();
-  }
-}
-
 async function main(): Promise<void> {
   const began = performance.now();
-  await ensureBuilds();
+  await ensureBuilt(["app", "action"], { log });
   const dir = mkdtempSync(join(tmpdir(), "sdg-bench-"));
   const scene = await startScene();
   const worker = await startLoadWorker();

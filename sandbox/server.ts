@@ -7,7 +7,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startFakes } from "../testkit/fakes/serve.js";
-import { appBuildIsStale, buildApp, freePort, PROJECT_ROOT, startApp } from "../testkit/helpers/processes.js";
+import { ensureBuilt } from "../testkit/build.js";
+import { freePort, PROJECT_ROOT, startApp } from "../testkit/helpers/processes.js";
 import { createSandboxApi } from "./api.js";
 import { serveSandbox } from "./http.js";
 import {
@@ -61,10 +62,7 @@ async function main(): Promise<void> {
     repositories: [REPOSITORY],
   });
 
-  if (appBuildIsStale()) {
-    process.stdout.write("Building the App (npm run build:app)…\n");
-    await buildApp();
-  }
+  await ensureBuilt(["app", "action"], { log: (line) => process.stdout.write(`Building: ${line}…\n`) });
   const app = await startApp({
     appId: APP_ID,
     privateKey,

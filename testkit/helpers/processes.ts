@@ -1,7 +1,7 @@
 // Child processes for end-to-end runs: start them with their output kept for failure messages, wait
 // for a ready line or a health check with a deadline, and stop them all, whatever happened.
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -210,43 +210,6 @@ export async function runToCompletion(
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-/** The newest modification time of any file under `dir` (0 when it does not exist). */
-function newestMtime(dir: string): number {
-  let newest = 0;
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return 0;
-  }
-  for (const entry of entries) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.isFile()) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** True when `build/app/main.js` is missing or older than any source under app/ or common/. */
-export function appBuildIsStale(root = PROJECT_ROOT): boolean {
-  const built = join(root, "build", "app", "main.js");
-  if (!existsSync(built)) return true;
-  const source = Math.max(newestMtime(join(root, "app")), newestMtime(join(root, "common")));
-  return source > statSync(built).mtimeMs;
-}
-
-/** `npm run build:app` (tsc → build/); throws with the compiler's output when it fails. */
-export async function buildApp(root = PROJECT_ROOT): Promise<void> {
-  const { code, output } = await runToCompletion({
-    name: "npm run build:app",
-    command: "npm",
-    args: ["run", "-s", "build:app"],
-    cwd: root,
-    timeoutMs: 180_000,
-  });
-  if (code !== 0) throw new Error(`npm run build:app failed (${code}):\n${output}`);
-}
-
 export interface AppSettings {
   appId: number;
   privateKey: string;
@@ -260,6 +223,8 @@ export interface AppSettings {
   port: number;
   logLevel?: string;
   sweepIntervalMs?: number;
+  /** More environment for the App (read after the settings above, so it may override them). */
+  env?: Record<string, string>;
   echo?: boolean;
 }
 
@@ -292,6 +257,7 @@ export async function startApp(
       GHE_HOST: settings.githubHost,
       GHE_PROTOCOL: "http",
       SWEEP_INTERVAL_MS: String(settings.sweepIntervalMs ?? 2000),
+      ...settings.env,
     },
   });
   const url = `http://127.0.0.1:${settings.port}`;
