@@ -441,6 +441,12 @@ describe("the deployment protection rule review", () => {
     expect(fake.violations).toEqual([]);
   });
 
+  it("matches the environment name ignoring case, as GitHub does", async () => {
+    expect((await review({ environment_name: "Production", state: "approved" })).status).toBe(204);
+    expect(fake.getRun("acme/web", 9001).waitingEnvironments).toEqual([]);
+    expect(fake.reviews.at(-1)).toMatchObject({ environment: "Production", state: "approved" });
+  });
+
   it("rejects: the run concludes as failure", async () => {
     expect(
       (await review({ environment_name: "production", state: "rejected", comment: "Not today" })).status,

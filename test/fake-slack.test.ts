@@ -6,8 +6,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { buildRequestMessage } from "../common/message.js";
 import {
   DEFAULT_BOT_TOKEN,
+  FAKE_APP_ID,
   FAKE_BOT_ID,
   FAKE_BOT_USER_ID,
+  FAKE_TEAM_ID,
   type FakeSlack,
   startFakeSlack,
   TRIGGER_TTL_MS,
@@ -123,6 +125,30 @@ describe("fake Slack", () => {
       const result = await client(fake).auth.test();
       expect(result).toMatchObject({ ok: true, user_id: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID });
       expect(fake.calls.at(-1)).toMatchObject({ method: "auth.test", token: DEFAULT_BOT_TOKEN });
+    });
+
+    it("says which workspace, bot user and bot the token belongs to, and bots.info gives the app", async () => {
+      const result = await client(fake).auth.test();
+      expect(result).toMatchObject({ team_id: FAKE_TEAM_ID, user_id: FAKE_BOT_USER_ID, bot_id: FAKE_BOT_ID });
+      expect(result.enterprise_id).toBeUndefined();
+      const bot = await client(fake).bots.info({ bot: String(result.bot_id) });
+      expect(bot.bot).toMatchObject({ id: FAKE_BOT_ID, app_id: FAKE_APP_ID, user_id: FAKE_BOT_USER_ID });
+      expect((await platformError(client(fake).bots.info({ bot: "B0OTHER" }))).error).toBe("bot_not_found");
+    });
+
+    it("reports an Enterprise Grid workspace's enterprise_id, and its own team and app on messages", async () => {
+      const grid = await startFakeSlack({ teamId: "T0GRIDTEAM", enterpriseId: "E0GRID", appId: "A0GRIDAPP" });
+      try {
+        expect(await client(grid).auth.test()).toMatchObject({
+          team_id: "T0GRIDTEAM",
+          enterprise_id: "E0GRID",
+        });
+        expect((await client(grid).bots.info({})).bot?.app_id).toBe("A0GRIDAPP");
+        await client(grid).chat.postMessage({ channel: "C0DEPLOYS", text: "x" });
+        expect(grid.messages[0]).toMatchObject({ team: "T0GRIDTEAM", app_id: "A0GRIDAPP" });
+      } finally {
+        await grid.close();
+      }
     });
 
     it("rejects an unknown token with invalid_auth and a missing one with not_authed", async () => {
@@ -553,6 +579,50 @@ describe("fake Slack", () => {
       expect(await res.json()).toEqual({ ok: false, error: "ratelimited" });
       const next = await client(fake).chat.postMessage({ channel: "C0DEPLOYS", text: "x" });
       expect(next.ok).toBe(true);
+    });
+
+    it("rate-limits one method for a window, with the seconds left in Retry-After, and no other", async () => {
+      fake.rateLimit("chat.update", { seconds: 20 });
+      const posted = await client(fake).chat.postMessage({ channel: "C0DEPLOYS", text: "x" });
+      const update = () =>
+        fetch(`${fake.url}chat.update`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${DEFAULT_BOT_TOKEN}` },
+          body: new URLSearchParams({ channel: "C0DEPLOYS", ts: String(posted.ts), text: "y" }),
+        });
+      const first = await update();
+      expect(first.status).toBe(429);
+      expect(first.headers.get("retry-after")).toBe("20");
+      expect(await first.json()).toEqual({ ok: false, error: "ratelimited" });
+      // Other methods work throughout.
+      expect((await client(fake).chat.postMessage({ channel: "C0DEPLOYS", text: "z" })).ok).toBe(true);
+      expect(
+        (await client(fake).views.open({ trigger_id: fake.issueTriggerId(), view: modal() as never })).ok,
+      ).toBe(true);
+      now += 12_500;
+      const later = await update();
+      expect(later.status).toBe(429);
+      expect(later.headers.get("retry-after")).toBe("8");
+      now += 8_000;
+      expect((await update()).status).toBe(200);
+      expect(fake.messages.find((m) => m.ts === posted.ts)?.text).toBe("y");
+      expect(fake.callsTo("chat.update")).toHaveLength(3);
+    });
+
+    it("rate-limits only the next calls when told how many, and lifts limits on demand", async () => {
+      fake.rateLimit("chat.postEphemeral", { seconds: 30, times: 1 });
+      const ephemeral = () =>
+        fetch(`${fake.url}chat.postEphemeral`, {
+          method: "POST",
+          headers: { authorization: `Bearer ${DEFAULT_BOT_TOKEN}` },
+          body: new URLSearchParams({ channel: "C0DEPLOYS", user: "U0JANE", text: "x" }),
+        });
+      expect((await ephemeral()).status).toBe(429);
+      expect((await ephemeral()).status).toBe(200);
+      fake.rateLimit("chat.postEphemeral", { seconds: 30 });
+      expect((await ephemeral()).status).toBe(429);
+      fake.clearRateLimits();
+      expect((await ephemeral()).status).toBe(200);
     });
 
     it("answers server_error with HTTP 500 the given number of times, then recovers", async () => {

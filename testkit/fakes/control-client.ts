@@ -42,6 +42,10 @@ export class ControlClient {
   async slackFailNext(method: string, kind: FailureKind, times?: number): Promise<void> {
     await this.call("POST", "/slack/fail-next", { method, kind, times });
   }
+  /** 429 with Retry-After for `method` only, for `seconds` (or its next `times` calls). */
+  async slackRateLimit(method: string, seconds: number, times?: number): Promise<void> {
+    await this.call("POST", "/slack/rate-limit", { method, seconds, times });
+  }
   async resetSlack(): Promise<void> {
     await this.call("POST", "/slack/reset", {});
   }

@@ -48,6 +48,13 @@ export async function startControlServer(
       );
       return { ok: true };
     },
+    "POST /slack/rate-limit": (body) => {
+      slack.rateLimit(string(body, "method"), {
+        seconds: number(body, "seconds"),
+        times: optionalNumber(body, "times"),
+      });
+      return { ok: true };
+    },
     "POST /slack/reset": () => {
       slack.reset();
       return { ok: true };

@@ -274,7 +274,9 @@ export class GitHubState {
   ): ReviewOutcome {
     const run = this.run(fullName, runId);
     if (!run) return { ok: false, status: 404, message: "Not Found" };
-    if (!run.waitingEnvironments.includes(environment)) {
+    // Environment names ignore case on GitHub, as repository names do.
+    const waiting = run.waitingEnvironments.find((e) => e.toLowerCase() === environment.toLowerCase());
+    if (waiting === undefined) {
       return {
         ok: false,
         status: 422,
@@ -287,7 +289,7 @@ export class GitHubState {
     if (state === "rejected") {
       Object.assign(run, { status: "completed", conclusion: "failure", waitingEnvironments: [] });
     } else {
-      run.waitingEnvironments = run.waitingEnvironments.filter((e) => e !== environment);
+      run.waitingEnvironments = run.waitingEnvironments.filter((e) => e !== waiting);
       if (!run.waitingEnvironments.length) run.status = "in_progress";
     }
     return { ok: true };

@@ -14,7 +14,18 @@ export interface ServeConfig {
   slackPort?: number;
   githubPort?: number;
   controlPort?: number;
-  slack?: Pick<FakeSlackOptions, "tokens" | "users" | "usergroups" | "channels" | "scopes" | "workspaceUrl">;
+  slack?: Pick<
+    FakeSlackOptions,
+    | "tokens"
+    | "users"
+    | "usergroups"
+    | "channels"
+    | "scopes"
+    | "workspaceUrl"
+    | "teamId"
+    | "enterpriseId"
+    | "appId"
+  >;
   github: {
     appId: number;
     /** PEM; or give privateKeyPath. Only its public half is used, to check the App's JWTs. */

@@ -2,7 +2,8 @@
 // `/api/<method>` with the token in `Authorization: Bearer` (or a `token` form field), form or JSON
 // bodies (form fields `blocks`, `metadata`, `view` hold JSON strings), HTTP 200 with `ok: false` and
 // Slack's error names, 429 with Retry-After when rate limited. It enforces the limits Slack enforces,
-// keeps the channel's messages (updated in place by chat.update), and records every call.
+// keeps the channel's messages (updated in place by chat.update), and records every call. A test can
+// rate-limit one method (429 with Retry-After for that method only, as Slack limits per method).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -52,6 +53,12 @@ export interface FakeSlackOptions {
   workspaceUrl?: string;
   /** Seconds sent in Retry-After for injected rate limits (default 1). */
   retryAfterSeconds?: number;
+  /** The workspace the bot token belongs to (default `T0FAKETEAM`). */
+  teamId?: string;
+  /** Set for a workspace in an Enterprise Grid organization; auth.test then reports it. */
+  enterpriseId?: string;
+  /** The Slack app's id (default `A0APP`): what messages and bots.info carry. */
+  appId?: string;
   /** Milliseconds since the epoch; tests may move it to expire trigger ids. */
   clock?: () => number;
   port?: number;
@@ -114,12 +121,20 @@ export interface FakeSlack {
   views: FakeView[];
   /** The next `times` calls of `method` (or `*` for any) fail this way. */
   failNext(method: string, kind: FailureKind, times?: number): void;
+  /**
+   * Rate-limits one method as Slack does: for `seconds` (or for the next `times` calls, if given,
+   * within that window), each call answers 429 with the seconds left in Retry-After, while every
+   * other method keeps working.
+   */
+  rateLimit(method: string, options: { seconds: number; times?: number }): void;
+  /** Lifts every rate limit set with rateLimit. */
+  clearRateLimits(): void;
   /** A fresh trigger_id, valid for 3 s and one views.open, optionally tied to a user. */
   issueTriggerId(user?: string): string;
   /** Calls of one method, in order. */
   callsTo(method: string): Call[];
   close(): Promise<void>;
-  /** Forgets calls, messages, ephemerals, views, pending failures and trigger ids. */
+  /** Forgets calls, messages, ephemerals, views, pending failures, rate limits and trigger ids. */
   reset(): void;
 }
 
@@ -147,6 +162,7 @@ const REQUIRED_SCOPE: Record<string, string> = {
   "chat.postEphemeral": "chat:write",
   "usergroups.users.list": "usergroups:read",
   "users.info": "users:read",
+  "bots.info": "users:read",
 };
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
@@ -155,6 +171,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const clock = options.clock ?? Date.now;
   const workspaceUrl = options.workspaceUrl ?? "https://fake-workspace.slack.com/";
   const retryAfter = options.retryAfterSeconds ?? 1;
+  const teamId = options.teamId ?? FAKE_TEAM_ID;
+  const appId = options.appId ?? FAKE_APP_ID;
   const users: Record<string, FakeUser> = {
     [FAKE_BOT_USER_ID]: { name: "deploy-gate", realName: "Deploy Gate", isBot: true },
     ...options.users,
@@ -169,6 +187,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
   const ephemerals: FakeEphemeral[] = [];
   const views: FakeView[] = [];
   const failures: Array<{ method: string; kind: FailureKind; left: number }> = [];
+  const rateLimits = new Map<string, { until: number; left: number }>();
   const triggers = new Map<string, Trigger>();
   let lastMicros = 0;
   let viewCounter = 0;
@@ -252,11 +271,28 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       url: workspaceUrl,
       team: "Fake Workspace",
       user: users[FAKE_BOT_USER_ID]?.name,
-      team_id: FAKE_TEAM_ID,
+      team_id: teamId,
       user_id: FAKE_BOT_USER_ID,
       bot_id: FAKE_BOT_ID,
+      ...(options.enterpriseId ? { enterprise_id: options.enterpriseId } : {}),
       is_enterprise_install: false,
     }),
+
+    "bots.info": (body) => {
+      // Without `bot`, Slack describes the calling bot.
+      if (body.bot !== undefined && body.bot !== FAKE_BOT_ID) throw new SlackApiError("bot_not_found");
+      return {
+        bot: {
+          id: FAKE_BOT_ID,
+          deleted: false,
+          name: users[FAKE_BOT_USER_ID]?.name,
+          updated: Math.floor(clock() / 1000),
+          app_id: appId,
+          user_id: FAKE_BOT_USER_ID,
+          icons: { image_36: "", image_48: "", image_72: "" },
+        },
+      };
+    },
 
     "chat.postMessage": (body) => {
       const channel = resolveChannel(body.channel, true);
@@ -271,8 +307,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         blocks: blocks ?? [],
         user: FAKE_BOT_USER_ID,
         bot_id: FAKE_BOT_ID,
-        app_id: FAKE_APP_ID,
-        team: FAKE_TEAM_ID,
+        app_id: appId,
+        team: teamId,
       };
       if (metadata) message.metadata = metadata;
       if (typeof body.thread_ts === "string" && body.thread_ts) {
@@ -340,7 +376,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       };
       if (trigger.user) record.user = trigger.user;
       views.push(record);
-      return { view: viewResponse(record) };
+      return { view: viewResponse(record, teamId, appId) };
     },
 
     "views.update": (body) => {
@@ -356,7 +392,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (errors.length > 0) throw invalidWithMessages("invalid_arguments", errors);
       record.view = body.view as Record<string, unknown>;
       record.hash = `${Math.floor(clock() / 1000)}.${randomBytes(4).toString("hex")}`;
-      return { view: viewResponse(record) };
+      return { view: viewResponse(record, teamId, appId) };
     },
 
     "usergroups.users.list": (body) => {
@@ -373,13 +409,13 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       return {
         user: {
           id,
-          team_id: FAKE_TEAM_ID,
+          team_id: teamId,
           name: user.name,
           deleted: user.deleted ?? false,
           real_name: realName,
           is_bot: user.isBot ?? false,
           is_app_user: false,
-          profile: { real_name: realName, display_name: user.name, team: FAKE_TEAM_ID },
+          profile: { real_name: realName, display_name: user.name, team: teamId },
         },
       };
     },
@@ -394,6 +430,19 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     return failure.kind;
   };
 
+  /** Seconds left in the method's rate-limit window, or undefined when the call may proceed. */
+  const rateLimitedFor = (method: string): number | undefined => {
+    const limit = rateLimits.get(method);
+    if (!limit) return undefined;
+    const left = limit.until - clock();
+    if (left <= 0 || limit.left <= 0) {
+      rateLimits.delete(method);
+      return undefined;
+    }
+    limit.left -= 1;
+    return Math.max(1, Math.ceil(left / 1000));
+  };
+
   const handleApi = async (req: IncomingMessage, res: ServerResponse, method: string, url: URL) => {
     let body: Record<string, unknown>;
     let token: string | undefined;
@@ -406,6 +455,11 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     }
     calls.push({ method, token, body, at: new Date(clock()) });
 
+    const limited = rateLimitedFor(method);
+    if (limited !== undefined) {
+      res.setHeader("Retry-After", String(limited));
+      return sendJson(res, 429, { ok: false, error: "ratelimited" });
+    }
     const failure = takeFailure(method);
     if (failure === "ratelimited") {
       res.setHeader("Retry-After", String(retryAfter));
@@ -478,6 +532,12 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     failNext(method, kind, times = 1) {
       failures.push({ method, kind, left: times });
     },
+    rateLimit(method, { seconds, times }) {
+      rateLimits.set(method, { until: clock() + seconds * 1000, left: times ?? Number.POSITIVE_INFINITY });
+    },
+    clearRateLimits() {
+      rateLimits.clear();
+    },
     issueTriggerId(user) {
       const id = `${Math.floor(clock() / 1000)}.${randomBytes(5).readUIntBE(0, 5)}.${randomBytes(16).toString("hex")}`;
       triggers.set(
@@ -502,6 +562,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       ephemerals.length = 0;
       views.length = 0;
       failures.length = 0;
+      rateLimits.clear();
       triggers.clear();
     },
   };
@@ -515,12 +576,12 @@ function invalidWithMessages(error: string, problems: string[]): SlackApiError {
   return new SlackApiError(error, { errors: problems, response_metadata: { messages } });
 }
 
-function viewResponse(record: FakeView): Record<string, unknown> {
+function viewResponse(record: FakeView, teamId: string, appId: string): Record<string, unknown> {
   return {
     ...record.view,
     id: record.id,
-    team_id: FAKE_TEAM_ID,
-    app_id: FAKE_APP_ID,
+    team_id: teamId,
+    app_id: appId,
     bot_id: FAKE_BOT_ID,
     hash: record.hash,
     state: { values: {} },
