@@ -9,6 +9,11 @@ export interface RunContext {
   runId: number;
   runAttempt: number;
   sha: string;
+  /**
+   * The commit GitHub's run is for (its `head_sha`), where the App writes its check run: the pull
+   * request's head for `pull_request` events (GITHUB_SHA is then a merge commit), GITHUB_SHA otherwise.
+   */
+  headSha: string;
   ref: string;
   actor: string;
   workflow: string;
@@ -42,13 +47,18 @@ export function readRunContext(): RunContext {
   // Older GitHub Enterprise Server runners do not set GITHUB_RUN_ATTEMPT; a run without it is its first attempt.
   const runAttempt =
     Number.isSafeInteger(context.runAttempt) && context.runAttempt > 0 ? context.runAttempt : 1;
+  const sha = context.sha ?? "";
+  const pullHead = (context.payload as { pull_request?: { head?: { sha?: unknown } } }).pull_request?.head
+    ?.sha;
+  const headSha = context.eventName === "pull_request" && typeof pullHead === "string" ? pullHead : sha;
   return {
     repository: `${owner}/${repo}`,
     owner,
     repo,
     runId: context.runId,
     runAttempt,
-    sha: context.sha ?? "",
+    sha,
+    headSha,
     ref: context.ref ?? "",
     actor: context.actor ?? "",
     workflow: context.workflow ?? "",

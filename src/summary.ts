@@ -1,4 +1,5 @@
-// The job summary: where the request went, so whoever looks at the run can jump to it.
+// The job summary: where the request went, so whoever looks at the run can jump to it, and in wait
+// mode what was decided.
 import * as core from "@actions/core";
 
 export interface SummaryDetails {
@@ -8,6 +9,8 @@ export interface SummaryDetails {
   channelId: string;
   messageTs: string;
   messageUrl: string;
+  /** What happens next, as plain text (escaped here). */
+  next: string;
 }
 
 export async function writeSummary(details: SummaryDetails): Promise<void> {
@@ -28,11 +31,14 @@ export async function writeSummary(details: SummaryDetails): Promise<void> {
         message,
       ],
     ])
-    .addRaw(
-      `Approve or reject it in Slack; the deploy job of ${escapeHtml(details.repository)} waits for the decision.`,
-      true,
-    )
+    .addRaw(escapeHtml(details.next), true)
     .write();
+}
+
+/** One more paragraph, e.g. the decision a waiting step received. */
+export async function appendSummary(text: string, link?: { href: string; label: string }): Promise<void> {
+  const anchor = link ? ` <a href="${escapeHtml(link.href)}">${escapeHtml(link.label)}</a>` : "";
+  await core.summary.addRaw(`<p>${escapeHtml(text)}${anchor}</p>`, true).write();
 }
 
 /** The summary is HTML-capable Markdown; names from the run are shown as text, not markup. */

@@ -46,10 +46,10 @@ describe("inputs", () => {
   it("defaults mode to gate and names the modes that exist", () => {
     expect(parseMode("")).toBe("gate");
     expect(parseMode(" gate ")).toBe("gate");
-    expect(() => parseMode("dispatch")).toThrow(
-      /`dispatch`, which this version does not support yet.*coming/,
+    for (const mode of ["wait", "dispatch", "verify"]) expect(parseMode(mode)).toBe(mode);
+    expect(() => parseMode("GATE")).toThrow(
+      /not a mode\. Available: `gate`, `wait`, `dispatch`, `verify` \(`gate` is the default\)/,
     );
-    expect(() => parseMode("GATE")).toThrow(/not a mode\. Available: `gate`/);
   });
 
   it("checks environment names as GitHub does", () => {

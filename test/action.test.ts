@@ -354,11 +354,10 @@ describe("the action, run from dist/index.js", () => {
       ],
       ["a missing environment", { environment: "" }, /Input `environment` is required/],
       [
-        "mode wait",
-        { mode: "wait" },
-        /`mode` is `wait`, which this version does not support yet\. Available: `gate`\. `wait` and `dispatch` are coming/,
+        "an unknown mode",
+        { mode: "yolo" },
+        /`mode` is "yolo", which is not a mode\. Available: `gate`, `wait`/,
       ],
-      ["an unknown mode", { mode: "yolo" }, /`mode` is "yolo", which is not a mode\. Available: `gate`/],
       [
         "a mention that is not an ID",
         { mention: "U0JANE, @bob" },
