@@ -1,8 +1,9 @@
 // Picks the storage backend from DATABASE_URL, opens it and brings its schema up to date.
 import { resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { PostgresStore } from "./postgres.js";
-import { SqliteStore } from "./sqlite.js";
+import { PostgresDriver } from "./postgres.js";
+import { SqliteDriver } from "./sqlite.js";
+import { SqlStore } from "./store.js";
 import type { Store } from "./types.js";
 
 export type * from "./types.js";
@@ -26,8 +27,9 @@ export async function openStore(
 ): Promise<Store> {
   const target = parseDatabaseUrl(databaseUrl);
   const log = options.log ?? (() => {});
-  const store =
-    target.kind === "sqlite" ? new SqliteStore(target.path) : new PostgresStore(target.url, { log });
+  const store = new SqlStore(
+    target.kind === "sqlite" ? new SqliteDriver(target.path) : new PostgresDriver(target.url, { log }),
+  );
   try {
     await store.migrate();
   } catch (error) {

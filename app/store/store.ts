@@ -1,0 +1,287 @@
+// The Store, once, over either driver: each method is a program of statements from statements.ts,
+// run on its own or in one transaction. Values cross here: dates to epoch milliseconds, JSON to text,
+// repository and environment names to their look-up keys.
+import type { Driver } from "./driver.js";
+import { migrationProgram } from "./migrations.js";
+import {
+  byDueTime,
+  byReceivedTime,
+  type EffectRecord,
+  environmentKey,
+  type GateRecord,
+  type InboundRecord,
+  json,
+  type RequestRecord,
+  repositoryKey,
+  toEffectRow,
+  toGateRow,
+  toInboundRow,
+  toRequestRow,
+  toVoteRow,
+  type VoteRecord,
+} from "./records.js";
+import { all, get, type Param, type Program, run } from "./sql.js";
+import { insertEffects, type Statements, statements } from "./statements.js";
+import type {
+  Decider,
+  Decision,
+  EffectKind,
+  EffectOutcome,
+  EffectRow,
+  GateRow,
+  InboundRow,
+  NewEffect,
+  NewInbound,
+  NewRequest,
+  NewVote,
+  RequestRow,
+  Store,
+  VoteRow,
+} from "./types.js";
+
+export class SqlStore implements Store {
+  readonly kind: "sqlite" | "postgres";
+  private readonly sql: Statements;
+
+  constructor(private readonly driver: Driver) {
+    this.kind = driver.kind;
+    this.sql = statements(driver.dialect);
+  }
+
+  migrate(): Promise<void> {
+    return this.driver.migration(migrationProgram(this.driver.kind, this.driver.dialect));
+  }
+
+  async ping(): Promise<void> {
+    await this.driver.run(get(this.sql.ping));
+  }
+
+  close(): Promise<void> {
+    return this.driver.close();
+  }
+
+  // ---- requests ----
+
+  saveRequest(request: NewRequest): Promise<RequestRow> {
+    const { sql } = this;
+    return this.driver.run(
+      (function* () {
+        const inserted = yield* get<RequestRecord>(sql.insertRequest, [
+          request.requestId,
+          repositoryKey(request.repository),
+          request.runId,
+          request.runAttempt,
+          request.environment,
+          environmentKey(request.environment),
+          request.mode,
+          request.channelId,
+          request.messageTs,
+          json(request.messageBlocks),
+          request.createdAt.getTime(),
+        ]);
+        // The id was taken: the conflicting insert has committed by now, so this sees it.
+        const row = inserted ?? (yield* get<RequestRecord>(sql.getRequest, [request.requestId]));
+        if (!row) throw new Error(`request ${request.requestId} vanished right after it was saved`);
+        return toRequestRow(row);
+      })(),
+    );
+  }
+
+  async getRequest(requestId: string): Promise<RequestRow | undefined> {
+    const row = await this.driver.run(get<RequestRecord>(this.sql.getRequest, [requestId]));
+    return row && toRequestRow(row);
+  }
+
+  async findRequests(repository: string, runId: number, environment: string): Promise<RequestRow[]> {
+    const rows = await this.driver.run(
+      all<RequestRecord>(this.sql.findRequests, [
+        repositoryKey(repository),
+        runId,
+        environmentKey(environment),
+      ]),
+    );
+    return rows.map(toRequestRow);
+  }
+
+  async findRequestsForRun(repository: string, runId: number): Promise<RequestRow[]> {
+    const rows = await this.driver.run(
+      all<RequestRecord>(this.sql.findRequestsForRun, [repositoryKey(repository), runId]),
+    );
+    return rows.map(toRequestRow);
+  }
+
+  // ---- votes ----
+
+  async addVote(vote: NewVote): Promise<boolean> {
+    const changed = await this.driver.run(
+      run(this.sql.insertVote, [vote.requestId, vote.slackUserId, vote.vote, vote.reason, vote.at.getTime()]),
+    );
+    return changed === 1;
+  }
+
+  async listVotes(requestId: string): Promise<VoteRow[]> {
+    const rows = await this.driver.run(all<VoteRecord>(this.sql.listVotes, [requestId]));
+    return rows.map(toVoteRow);
+  }
+
+  decide(
+    requestId: string,
+    decision: { decision: Decision; decidedBy: Decider[]; reason: string | null; at: Date },
+    effects: NewEffect[],
+  ): Promise<boolean> {
+    const { sql } = this;
+    const at = decision.at.getTime();
+    return this.driver.transaction(
+      (function* () {
+        const changed = yield* run(sql.decide, [
+          decision.decision,
+          at,
+          json(decision.decidedBy),
+          decision.reason,
+          requestId,
+        ]);
+        if (changed !== 1) return false;
+        yield* effectInserts(effects, at);
+        return true;
+      })(),
+    );
+  }
+
+  // ---- gates ----
+
+  async saveGate(gate: GateRow): Promise<void> {
+    await this.driver.run(
+      run(this.sql.upsertGate, [
+        repositoryKey(gate.repository),
+        gate.runId,
+        gate.environment,
+        environmentKey(gate.environment),
+        gate.installationId,
+        gate.receivedAt.getTime(),
+      ]),
+    );
+  }
+
+  async getGate(repository: string, runId: number, environment: string): Promise<GateRow | undefined> {
+    const row = await this.driver.run(
+      get<GateRecord>(this.sql.getGate, [repositoryKey(repository), runId, environmentKey(environment)]),
+    );
+    return row && toGateRow(row);
+  }
+
+  // ---- effects ----
+
+  async addEffects(effects: NewEffect[], now: Date): Promise<void> {
+    if (effects.length === 0) return;
+    await this.driver.transaction(effectInserts(effects, now.getTime()));
+  }
+
+  async listEffects(requestId: string): Promise<EffectRow[]> {
+    const rows = await this.driver.run(all<EffectRecord>(this.sql.listEffects, [requestId]));
+    return rows.map(toEffectRow);
+  }
+
+  async wakeEffects(requestId: string, kinds: EffectKind[], now: Date): Promise<void> {
+    if (kinds.length === 0) return;
+    const at = now.getTime();
+    await this.driver.run(run(this.sql.wakeEffects, [at, at, requestId, JSON.stringify(kinds), at]));
+  }
+
+  async claimEffect(id: string, now: Date, leaseMs: number): Promise<EffectRow | undefined> {
+    const at = now.getTime();
+    const row = await this.driver.run(
+      get<EffectRecord>(this.sql.claimEffect, [at + leaseMs, at, id, at, at]),
+    );
+    return row && toEffectRow(row);
+  }
+
+  async claimDueEffects(now: Date, leaseMs: number, limit: number): Promise<EffectRow[]> {
+    const at = now.getTime();
+    const rows = await this.driver.run(
+      all<EffectRecord>(this.sql.claimDueEffects, [at, at, limit, at + leaseMs, at]),
+    );
+    return rows.sort(byDueTime).map(toEffectRow);
+  }
+
+  async finishEffect(id: string, generation: number, outcome: EffectOutcome, now: Date): Promise<void> {
+    const at = now.getTime();
+    const { sql } = this;
+    let statement: string;
+    let params: Param[];
+    switch (outcome.state) {
+      case "done":
+        statement = sql.finishDone;
+        params = [generation, outcome.result === undefined ? null : json(outcome.result), at, id];
+        break;
+      case "retry":
+        statement = sql.finishRetry;
+        params = [generation, generation, outcome.nextAttemptAt.getTime(), outcome.error, at, id];
+        break;
+      case "failed":
+        statement = sql.finishFailed;
+        params = [generation, generation, outcome.note, at, id];
+        break;
+      case "waiting":
+        statement = sql.finishWaiting;
+        params = [generation, generation, outcome.note, at, id];
+        break;
+      case "obsolete":
+        statement = sql.finishObsolete;
+        params = [outcome.note, at, id];
+        break;
+    }
+    await this.driver.run(run(statement, params));
+  }
+
+  // ---- inbound ----
+
+  async saveInbound(inbound: NewInbound): Promise<boolean> {
+    const changed = await this.driver.run(
+      run(this.sql.insertInbound, [inbound.id, inbound.receivedAt.getTime(), inbound.body]),
+    );
+    return changed === 1;
+  }
+
+  async claimStaleInbound(olderThan: Date, now: Date, leaseMs: number, limit: number): Promise<InboundRow[]> {
+    const at = now.getTime();
+    const rows = await this.driver.run(
+      all<InboundRecord>(this.sql.claimStaleInbound, [olderThan.getTime(), at, limit, at + leaseMs]),
+    );
+    return rows.sort(byReceivedTime).map(toInboundRow);
+  }
+
+  async finishInbound(id: string): Promise<void> {
+    await this.driver.run(run(this.sql.finishInbound, [id]));
+  }
+
+  pruneInbound(before: Date): Promise<number> {
+    return this.driver.run(run(this.sql.pruneInbound, [before.getTime()]));
+  }
+}
+
+/**
+ * Inserts effects in at most two statements (one per conflict rule). An id given twice counts once:
+ * the last one given.
+ */
+function* effectInserts(effects: NewEffect[], now: number): Program<void> {
+  const byId = new Map<string, NewEffect>();
+  for (const effect of effects) {
+    byId.delete(effect.id);
+    byId.set(effect.id, effect);
+  }
+  for (const onConflict of ["ignore", "refresh"] as const) {
+    const batch = [...byId.values()].filter((e) => e.onConflict === onConflict);
+    if (batch.length === 0) continue;
+    const params = batch.flatMap((e): Param[] => [
+      e.id,
+      e.requestId,
+      e.kind,
+      json(e.payload),
+      e.state,
+      e.state === "due" ? now : null,
+      now,
+      now,
+    ]);
+    yield* run(insertEffects(onConflict, batch.length), params);
+  }
+}
