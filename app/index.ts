@@ -1,32 +1,43 @@
-// Wires the App's pieces into a Probot application function: webhooks, the Slack route, /healthz,
-// and the sweep that retries undelivered decisions.
+// Wires the App's pieces into a Probot application function, in the order data flows:
+//   Slack route (read, verify, record, acknowledge) → work queue → click path (app/clicks) → effects
+//   GitHub webhook route (read, verify, validate) → webhook handlers (app/webhooks) → effects
+// and the effect sweep that catches up on every due effect (a timer, and once at start-up).
 import type { ApplicationFunction } from "probot";
-import { createAuthorizer } from "./authorize.js";
-import { createDelivery } from "./delivery.js";
-import { createRunLookup } from "./github/runs.js";
-import { healthHandler } from "./health.js";
-import { createInteractions } from "./interactions.js";
-import { createMessageUpdater } from "./message-updater.js";
+import { createAuthorizer } from "./clicks/authorize.js";
+import { createClickHandler } from "./clicks/handle.js";
+import { effectHandlers } from "./effects/handlers.js";
+import { createEffectRunner } from "./effects/runner.js";
+import { createInstallations } from "./github/installations.js";
+import { createRuns } from "./github/runs.js";
+import { createIngress, type IngressOptions } from "./http/ingress.js";
 import { createPolicyLoader } from "./policy/index.js";
 import { createSlackApi } from "./slack/api.js";
-import { createBackgroundWork, slackInteractionsHandler } from "./slack/route.js";
 import type { Store } from "./store/types.js";
-import { registerWebhooks } from "./webhooks.js";
+import { createGitHubEventHandler } from "./webhooks/handle.js";
 
 export interface AppOptions {
   store: Store;
+  webhookSecret: string;
   slackSigningSecret: string;
   slackBotToken: string;
   slackApiUrl: string;
-  /** How often to retry undelivered decisions; 0 turns the timer off (tests call sweep themselves). */
+  /** `SLACK_APP_ID`, when set: the app whose clicks count (else read from the bot token). */
+  slackAppId?: string;
+  /** `SLACK_ALLOWED_TEAM_IDS`: Enterprise Grid workspaces whose clicks count. */
+  allowedTeamIds?: readonly string[];
+  /** How often to run due effects; 0 turns the timer off (tests call sweep themselves). */
   sweepIntervalMs?: number;
   policyTtlMs?: number;
+  /** The ingress's limits and timers (tests shorten them). */
+  ingress?: IngressOptions["tuning"];
 }
 
 export interface AppHandle {
-  /** Waits for acknowledged Slack work still running. */
+  /** Waits for acknowledged Slack work, and the effects it started, to finish. */
   idle(): Promise<void>;
+  /** Runs every due effect; returns how many it claimed. */
   sweep(): Promise<number>;
+  /** Stops taking work and waits for what is in flight. */
   stop(): Promise<void>;
 }
 
@@ -36,31 +47,42 @@ export function slackDeployGate(
 ): ApplicationFunction {
   return (app, { addHandler }) => {
     const { store } = options;
+    const log = app.log;
     const slack = createSlackApi({ token: options.slackBotToken, apiUrl: options.slackApiUrl });
-    const runs = createRunLookup(app);
+    const installations = createInstallations(app);
+    const runs = createRuns();
     const policies = createPolicyLoader({ ttlMs: options.policyTtlMs ?? 60_000 });
-    const messages = createMessageUpdater(slack, app.log);
-    const delivery = createDelivery({ store, runs, messages, log: app.log });
-    const authorizer = createAuthorizer({ store, runs, policies, slack });
-    const interactions = createInteractions({ store, authorizer, delivery, messages, slack, log: app.log });
-    const background = createBackgroundWork(app.log);
+    const runner = createEffectRunner({
+      store,
+      handlers: effectHandlers({ slack, installations, runs }),
+      log,
+    });
+    const authorizer = createAuthorizer({ store, installations, runs, policies, slack });
+    const clicks = createClickHandler({ store, authorizer, runner, slack, log });
+    const events = createGitHubEventHandler({ store, runner, policies });
 
-    registerWebhooks(app, { store, delivery, policies, messages });
-    addHandler(
-      slackInteractionsHandler({
+    const ingress = createIngress({
+      store,
+      interactions: clicks,
+      events,
+      slack: {
         signingSecret: options.slackSigningSecret,
-        interactions,
-        slack,
-        background,
-        log: app.log,
-      }),
-    );
-    addHandler(healthHandler(store));
+        botToken: options.slackBotToken,
+        apiUrl: options.slackApiUrl,
+        appId: options.slackAppId,
+        allowedTeamIds: options.allowedTeamIds,
+      },
+      webhookSecret: options.webhookSecret,
+      log,
+      tuning: options.ingress,
+    });
+    for (const handler of ingress.handlers) addHandler(handler);
+    ingress.start();
 
     let sweeping: Promise<number> | undefined;
     const sweep = () => {
       // One sweep at a time per process; the store's leases keep replicas apart.
-      sweeping ??= delivery.sweep().finally(() => {
+      sweeping ??= runner.sweep().finally(() => {
         sweeping = undefined;
       });
       return sweeping;
@@ -69,17 +91,22 @@ export function slackDeployGate(
     const timer =
       interval > 0
         ? setInterval(() => {
-            sweep().catch((error: unknown) => app.log.error({ err: error }, "delivery sweep failed"));
+            sweep().catch((error: unknown) => log.error({ err: error }, "effect sweep failed"));
           }, interval)
         : undefined;
     timer?.unref();
 
+    const idle = async () => {
+      await ingress.idle();
+      await runner.idle();
+    };
     onReady?.({
-      idle: () => background.idle(),
+      idle,
       sweep,
       async stop() {
         if (timer) clearInterval(timer);
-        await background.idle();
+        await ingress.stop();
+        await runner.idle();
         await sweeping;
       },
     });

@@ -1,6 +1,10 @@
-// The App's side of the Slack Web API: the handful of calls it makes, with bounded retries so a
-// failing Slack delays an update by seconds, not minutes.
+// The App's side of the Slack Web API: the handful of calls it makes. Slack limits each method on its
+// own, so a rate limit is never waited out inside the client (which would pause every method behind
+// it): a 429 is thrown at once with its Retry-After, and the caller decides — an effect is scheduled
+// for later, a click's ephemeral reply or form goes on at once. Group members and display names are
+// cached (lru-cache, concurrent look-ups shared).
 import { LogLevel, WebClient } from "@slack/web-api";
+import { LRUCache } from "lru-cache";
 
 export interface SlackApi {
   updateMessage(channel: string, ts: string, text: string, blocks: unknown[]): Promise<void>;
@@ -10,35 +14,55 @@ export interface SlackApi {
   openModal(triggerId: string, view: object): Promise<string | undefined>;
   updateModal(viewId: string, view: object): Promise<void>;
   groupMembers(groupId: string): Promise<string[]>;
-  userName(userId: string): Promise<string | undefined>;
+  /** The person's display name; undefined when Slack cannot say within `timeoutMs`. */
+  userName(userId: string, timeoutMs: number): Promise<string | undefined>;
 }
 
 export interface SlackApiOptions {
   token: string;
   apiUrl: string;
   groupTtlMs?: number;
-  now?: () => number;
 }
 
 export function createSlackApi(options: SlackApiOptions): SlackApi {
-  const client = new WebClient(options.token, {
+  const common = {
     slackApiUrl: options.apiUrl,
-    // Two quick retries on 5xx/429/network errors, then give up: the caller reports the failure.
-    retryConfig: { retries: 2, factor: 2, minTimeout: 250, maxTimeout: 1000, randomize: false },
-    timeout: 10_000,
+    rejectRateLimitedCalls: true,
     logLevel: LogLevel.ERROR,
+  };
+  // Someone is waiting for these (a form must open within the trigger's 3 s): one quick retry.
+  const interactive = new WebClient(options.token, {
+    ...common,
+    retryConfig: { retries: 1, factor: 1, minTimeout: 200, maxTimeout: 200, randomize: false },
+    timeout: 2_500,
   });
-  const now = options.now ?? Date.now;
-  const groupTtl = options.groupTtlMs ?? 5 * 60_000;
-  const groups = new Map<string, { members: Promise<string[]>; expires: number }>();
-  const names = new Map<string, Promise<string | undefined>>();
+  // Message updates and thread replies are effects: the effect runner retries them, so no retry here.
+  const durable = new WebClient(options.token, {
+    ...common,
+    retryConfig: { retries: 0 },
+    timeout: 10_000,
+  });
+
+  const groups = new LRUCache<string, string[]>({
+    max: 1_000,
+    ttl: options.groupTtlMs ?? 5 * 60_000,
+    fetchMethod: async (group) => (await interactive.usergroups.users.list({ usergroup: group })).users ?? [],
+  });
+  const names = new LRUCache<string, string>({
+    max: 10_000,
+    ttl: 60 * 60_000,
+    fetchMethod: async (user) => {
+      const r = await durable.users.info({ user });
+      return r.user?.profile?.display_name || r.user?.real_name || r.user?.name || undefined;
+    },
+  });
 
   return {
     async updateMessage(channel, ts, text, blocks) {
-      await client.chat.update({ channel, ts, text, blocks: blocks as never });
+      await durable.chat.update({ channel, ts, text, blocks: blocks as never });
     },
     async postThreadReply(channel, threadTs, text) {
-      await client.chat.postMessage({
+      await durable.chat.postMessage({
         channel,
         thread_ts: threadTs,
         text,
@@ -47,51 +71,73 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
       });
     },
     async postEphemeral(channel, user, text) {
-      await client.chat.postEphemeral({ channel, user, text });
+      await interactive.chat.postEphemeral({ channel, user, text });
     },
     async openModal(triggerId, view) {
-      const result = await client.views.open({ trigger_id: triggerId, view: view as never });
+      const result = await interactive.views.open({ trigger_id: triggerId, view: view as never });
       return result.view?.id;
     },
     async updateModal(viewId, view) {
-      await client.views.update({ view_id: viewId, view: view as never });
+      await interactive.views.update({ view_id: viewId, view: view as never });
     },
-    groupMembers(groupId) {
-      const cached = groups.get(groupId);
-      if (cached && cached.expires > now()) return cached.members;
-      // Cached as a promise so a burst of clicks makes one call; an error is not kept.
-      const members = client.usergroups.users
-        .list({ usergroup: groupId })
-        .then((result) => result.users ?? [])
-        .catch((error: unknown) => {
-          groups.delete(groupId);
-          throw error;
-        });
-      groups.set(groupId, { members, expires: now() + groupTtl });
-      return members;
+    async groupMembers(groupId) {
+      return (await groups.fetch(groupId)) ?? [];
     },
-    userName(userId) {
-      // Shared by concurrent callers; a failed look-up is not kept.
-      let name = names.get(userId);
-      if (!name) {
-        name = client.users
-          .info({ user: userId })
-          .then((r) => r.user?.profile?.display_name || r.user?.real_name || r.user?.name || undefined)
-          .catch(() => undefined);
-        names.set(userId, name);
-        void name.then((n) => {
-          if (!n) names.delete(userId);
-        });
+    async userName(userId, timeoutMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), timeoutMs);
+      });
+      try {
+        return await Promise.race([names.fetch(userId).catch(() => undefined), late]);
+      } finally {
+        clearTimeout(timer);
       }
-      return name;
     },
   };
 }
 
+export type SlackFailure =
+  /** Slack asked to wait: `retryAfterMs` from its Retry-After. */
+  | { kind: "rate_limited"; retryAfterMs: number; code: string }
+  /** The target is gone or the bot may not write there: asking again gets the same answer. */
+  | { kind: "permanent"; code: string }
+  /** 5xx, timeout, no answer, or an error Slack may not repeat. */
+  | { kind: "transient"; code: string };
+
+const PERMANENT = new Set([
+  "channel_not_found",
+  "message_not_found",
+  "cant_update_message",
+  "edit_window_closed",
+  "is_archived",
+  "not_in_channel",
+  "thread_not_found",
+  "user_not_found",
+  "user_not_in_channel",
+  "invalid_auth",
+  "account_inactive",
+  "token_revoked",
+  "missing_scope",
+  "not_authed",
+  "invalid_blocks",
+  "msg_too_long",
+  "no_text",
+]);
+
+export function classifySlackError(error: unknown): SlackFailure {
+  const code = slackErrorCode(error);
+  const retryAfter = (error as { retryAfter?: unknown } | null)?.retryAfter;
+  if (typeof retryAfter === "number") return { kind: "rate_limited", retryAfterMs: retryAfter * 1000, code };
+  if (code === "ratelimited") return { kind: "rate_limited", retryAfterMs: 1000, code };
+  if (PERMANENT.has(code)) return { kind: "permanent", code };
+  return { kind: "transient", code };
+}
+
 /** Slack's error code for a failed call (`channel_not_found`…), or a short description. */
 export function slackErrorCode(error: unknown): string {
-  const data = (error as { data?: { error?: string } }).data;
+  const data = (error as { data?: { error?: string } } | null)?.data;
   if (data?.error) return data.error;
-  const code = (error as { code?: string }).code;
+  const code = (error as { code?: string } | null)?.code;
   return code ?? (error instanceof Error ? error.message : String(error));
 }

@@ -1,21 +1,13 @@
-// How a request message looks after people act on it: progress while votes come in, then the outcome
-// in place of the buttons. Slack must never say "approved" before GitHub accepted it, so an approval
-// that is not delivered yet says so.
+// The request message as the App shows it: the Action's blocks with a status block above the
+// buttons while votes come in, and in place of the buttons once the request is closed. The words
+// come from app/sentences.ts; this module only places blocks.
 import type { KnownBlock } from "@slack/web-api";
-import { replaceActionsBlock } from "../../common/message.js";
-import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
+import { SLACK_LIMITS } from "../../common/message.js";
+import { truncate } from "../../common/mrkdwn.js";
 import { BLOCK_IDS } from "../../common/reference.js";
+import { plainSummary, type RequestStatus, statusLine } from "../sentences.js";
 
-export type Delivery = "delivered" | "waiting_gate" | "retrying" | "obsolete";
-
-export type RequestStatus =
-  | { kind: "progress"; approvers: string[]; required: number }
-  | { kind: "approved"; approvers: string[]; at: Date; delivery: Delivery; note?: string }
-  | { kind: "rejected"; by: string; reason: string; at: Date; delivery: Delivery; note?: string }
-  | { kind: "expired"; at: Date }
-  | { kind: "closed"; note: string };
-
-/** The message's blocks with the status shown: above the buttons while open, instead of them once closed. */
+/** The message's blocks with the status shown; buttons stay only while votes are still coming in. */
 export function renderStatus(
   original: unknown[],
   status: RequestStatus,
@@ -24,73 +16,59 @@ export function renderStatus(
   const block: KnownBlock = {
     type: "section",
     block_id: BLOCK_IDS.status,
-    text: { type: "mrkdwn", text: truncate(statusLine(status), 3000) },
+    text: { type: "mrkdwn", text: truncate(statusLine(status), SLACK_LIMITS.sectionText) },
   };
   const buttons = blocks.find((b) => b.block_id === BLOCK_IDS.actions);
   const shown = status.kind === "progress" && buttons ? [block, buttons] : [block];
   return { text: plainSummary(status), blocks: replaceActionsBlock(blocks, shown) };
 }
 
-export function statusLine(status: RequestStatus): string {
-  switch (status.kind) {
-    case "progress":
-      return `:hourglass_flowing_sand: ${status.approvers.length} of ${status.required} approvals: ${mentions(status.approvers)}`;
-    case "approved": {
-      const who = `*Approved* by ${mentions(status.approvers)} ${when(status.at)}`;
-      return `${deliveryIcon(status.delivery, ":white_check_mark:")} ${who}${deliveryNote(status.delivery, "resumed", status.note)}`;
-    }
-    case "rejected": {
-      const who = `*Rejected* by ${mentions([status.by])} ${when(status.at)}`;
-      const reason = `\n>${escapeMrkdwn(status.reason).replace(/\n/g, "\n>")}`;
-      return `${deliveryIcon(status.delivery, ":x:")} ${who}${deliveryNote(status.delivery, "stopped", status.note)}${reason}`;
-    }
-    case "expired":
-      return `:alarm_clock: *Expired* ${when(status.at)}: no decision was made in time. Re-run the workflow to ask again.`;
-    case "closed":
-      return `:white_circle: *Closed*: ${escapeMrkdwn(status.note)}`;
+/** The Action's blocks without any status the App added (what a request keeps to rebuild from). */
+export function withoutStatus(blocks: unknown[]): unknown[] {
+  return blocks.filter((b) => !isStatusBlockId((b as { block_id?: unknown }).block_id));
+}
+
+/** Block ids the App's status blocks get: `sdg_status`, then `sdg_status_2`, `sdg_status_3`, … */
+export function statusBlockId(index: number): string {
+  return index === 0 ? BLOCK_IDS.status : `${BLOCK_IDS.status}_${index + 1}`;
+}
+
+const NUMBERED_STATUS_ID = new RegExp(`^${BLOCK_IDS.status}_\\d+$`);
+
+function isStatusBlockId(id: unknown): boolean {
+  return typeof id === "string" && (id === BLOCK_IDS.status || NUMBERED_STATUS_ID.test(id));
+}
+
+/**
+ * Replaces the buttons (and any status shown earlier) with `statusBlocks`, in the place where the
+ * buttons were (or before the footer, or at the end). Status blocks without a `block_id` are given
+ * `statusBlockId(n)` so that a later call finds and replaces them again; a status block may itself
+ * be an actions block with `block_id: BLOCK_IDS.actions` to keep the buttons under partial progress.
+ * Status blocks that would take the message past Slack's 50 blocks are dropped from the end.
+ */
+export function replaceActionsBlock(
+  blocks: readonly KnownBlock[],
+  statusBlocks: readonly KnownBlock[],
+): KnownBlock[] {
+  const isReplaced = (b: KnownBlock) => b.block_id === BLOCK_IDS.actions || isStatusBlockId(b.block_id);
+  const firstReplaced = blocks.findIndex(isReplaced);
+  const kept = blocks.filter((b) => !isReplaced(b));
+
+  let insertAt: number;
+  if (firstReplaced !== -1) {
+    insertAt = blocks.slice(0, firstReplaced).filter((b) => !isReplaced(b)).length;
+  } else {
+    const footer = kept.findIndex((b) => b.block_id === BLOCK_IDS.footer);
+    insertAt = footer === -1 ? kept.length : footer;
   }
-}
 
-function deliveryIcon(delivery: Delivery, done: string): string {
-  if (delivery === "delivered") return done;
-  if (delivery === "obsolete") return ":white_circle:";
-  return ":hourglass_flowing_sand:";
-}
-
-function deliveryNote(delivery: Delivery, verb: string, note: string | undefined): string {
-  const detail = note ? ` (${escapeMrkdwn(note)})` : "";
-  switch (delivery) {
-    case "delivered":
-      return ` · deployment ${verb}`;
-    case "waiting_gate":
-      return ` · waiting for GitHub to reach the environment's gate; it is applied the moment it does`;
-    case "retrying":
-      return ` · GitHub has not accepted it yet${detail}; retrying automatically`;
-    case "obsolete":
-      return ` · not applied: ${note ? escapeMrkdwn(note) : "the run no longer waits"}`;
-  }
-}
-
-function plainSummary(status: RequestStatus): string {
-  switch (status.kind) {
-    case "progress":
-      return `${status.approvers.length} of ${status.required} approvals`;
-    case "approved":
-      return status.delivery === "delivered" ? "Deployment approved" : "Approved, not yet applied in GitHub";
-    case "rejected":
-      return status.delivery === "delivered" ? "Deployment rejected" : "Rejected, not yet applied in GitHub";
-    case "expired":
-      return "Approval request expired";
-    case "closed":
-      return "Approval request closed";
-  }
-}
-
-function mentions(users: string[]): string {
-  return users.map((u) => `<@${u}>`).join(", ");
-}
-
-function when(at: Date): string {
-  const seconds = Math.floor(at.getTime() / 1000);
-  return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
+  const room = Math.max(0, SLACK_LIMITS.blocksPerMessage - kept.length);
+  let n = 0;
+  const inserted = statusBlocks.slice(0, room).map((b) => {
+    if (b.block_id !== undefined) return b;
+    const withId = { ...b, block_id: statusBlockId(n) } as KnownBlock;
+    n += 1;
+    return withId;
+  });
+  return [...kept.slice(0, insertAt), ...inserted, ...kept.slice(insertAt)];
 }

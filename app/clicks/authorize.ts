@@ -1,0 +1,113 @@
+// May this person act on this request? Everything comes from GitHub and the target repository's
+// policy on its default branch, never from the message or the workflow. A refusal is data (worded in
+// app/sentences.ts); a failure to check at all (GitHub 5xx, a bad private key, the database gone) is
+// thrown, so the caller can say that nothing was recorded.
+import { type RequestReference, sameReference } from "../../common/reference.js";
+import { splitRepository } from "../github/errors.js";
+import type { Installations, Octokit } from "../github/installations.js";
+import type { Runs } from "../github/runs.js";
+import { type PolicyLoader, resolveEnvironment } from "../policy/index.js";
+import type { Refusal } from "../sentences.js";
+import type { SlackApi } from "../slack/api.js";
+import type { Actor } from "../slack/interaction.js";
+import type { RequestRow, Store } from "../store/types.js";
+import { approverRefusal, type PolicyInForce } from "./approvers.js";
+
+export type Authorization =
+  | (PolicyInForce & {
+      ok: true;
+      installationId: number;
+      octokit: Octokit;
+      /** The stored request, read once here for the whole click. */
+      existing: RequestRow | undefined;
+    })
+  | { ok: false; refusal: Refusal; existing: RequestRow | undefined };
+
+export interface Authorizer {
+  authorize(reference: RequestReference, actor: Actor, action: "approve" | "reject"): Promise<Authorization>;
+}
+
+export function createAuthorizer(deps: {
+  store: Store;
+  installations: Installations;
+  runs: Runs;
+  policies: PolicyLoader;
+  slack: SlackApi;
+  now?: () => Date;
+}): Authorizer {
+  const { store, installations, runs, policies, slack } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  return {
+    async authorize(reference, actor, action) {
+      const existing = await store.getRequest(reference.requestId);
+      const refuse = (refusal: Refusal): Authorization => ({ ok: false, refusal, existing });
+      if (existing && !matches(existing, reference, actor)) return refuse({ kind: "mismatch" });
+
+      const installationId = await installations.forRepository(reference.repository);
+      if (installationId === undefined)
+        return refuse({ kind: "not_installed", repository: reference.repository });
+      const octokit = await installations.client(installationId);
+      const run = await runs.get(octokit, reference.repository, reference.runId);
+      if (!run)
+        return refuse({ kind: "run_missing", repository: reference.repository, runId: reference.runId });
+      if (run.attempt !== reference.runAttempt) {
+        return refuse({ kind: "wrong_attempt", requested: reference.runAttempt, current: run.attempt });
+      }
+      if (run.status === "completed") return refuse({ kind: "run_finished", conclusion: run.conclusion });
+
+      const [owner, repo] = splitRepository(reference.repository);
+      const loaded = await policies.load(octokit, owner, repo);
+      if (!loaded.ok) {
+        if (loaded.kind === "missing")
+          return refuse({ kind: "policy_missing", repository: reference.repository });
+        if (loaded.kind === "invalid") return refuse({ kind: "policy_invalid", message: loaded.message });
+        return refuse({ kind: "policy_unreadable", message: loaded.message });
+      }
+      const rules = resolveEnvironment(loaded.policy, reference.environment);
+      if (!rules || (rules.users.length === 0 && rules.groups.length === 0)) {
+        return refuse({ kind: "no_approvers", source: loaded.source, environment: reference.environment });
+      }
+
+      const force: PolicyInForce = {
+        policy: loaded.policy,
+        rules,
+        source: loaded.source,
+        run,
+        repository: reference.repository,
+        environment: reference.environment,
+      };
+      const refusal = await approverRefusal(slack, force, actor.user, action);
+      if (refusal) return refuse(refusal);
+
+      const createdAt = existing?.createdAt ?? slackTsToDate(actor.messageTs);
+      if (now().getTime() > createdAt.getTime() + rules.expireAfterMs) return refuse({ kind: "expired" });
+
+      return { ok: true, ...force, installationId, octokit, existing };
+    },
+  };
+}
+
+function matches(row: RequestRow, reference: RequestReference, actor: Actor): boolean {
+  return (
+    sameReference(
+      {
+        repository: row.repository,
+        runId: row.runId,
+        runAttempt: row.runAttempt,
+        environment: row.environment,
+        mode: row.mode,
+        requestId: row.requestId,
+      },
+      reference,
+    ) &&
+    row.channelId === actor.channelId &&
+    row.messageTs === actor.messageTs
+  );
+}
+
+/** A Slack message ts is "<epoch seconds>.<sequence>": when the message was posted. */
+export function slackTsToDate(ts: string): Date {
+  const seconds = Number.parseFloat(ts);
+  return Number.isFinite(seconds) ? new Date(Math.floor(seconds * 1000)) : new Date(0);
+}

@@ -1,0 +1,178 @@
+// Vote → decide: records a vote, counts the votes that still count under the policy in force, and
+// takes the decision once enough agree. The decision and everything it causes (the mode's GitHub
+// effects, the message update, the deciding votes' thread replies) are recorded in one transaction;
+// only then does anything reach Slack, so the losing side of a race is never announced: it is told,
+// privately, that its vote came after the decision.
+import { effectId, MODE_EFFECTS } from "../effects/modes.js";
+import type { EffectRunner } from "../effects/runner.js";
+import { messageUpdate } from "../effects/runner.js";
+import { githubLoginFor } from "../policy/index.js";
+import * as say from "../sentences.js";
+import type { SlackApi } from "../slack/api.js";
+import type { Actor } from "../slack/interaction.js";
+import type { Decider, Decision, GateRow, NewEffect, RequestRow, Store, Vote } from "../store/types.js";
+import { type PolicyInForce, stillApprovers } from "./approvers.js";
+
+/** Names are looked up when the decision is taken, briefly: a slow Slack leaves the ID alone. */
+const NAME_TIMEOUT_MS = 1_000;
+
+export interface Decisions {
+  /** `recovered`: the click is being handled again after a crash, so its vote may be stored already. */
+  vote(input: {
+    row: RequestRow;
+    actor: Actor;
+    vote: Vote;
+    reason: string | null;
+    force: PolicyInForce;
+    recovered: boolean;
+  }): Promise<void>;
+}
+
+export function createDecisions(deps: {
+  store: Store;
+  runner: EffectRunner;
+  slack: SlackApi;
+  tell: (actor: Actor, text: string) => Promise<void>;
+  now?: () => Date;
+}): Decisions {
+  const { store, runner, slack, tell } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  async function deciders(users: string[], force: PolicyInForce): Promise<Decider[]> {
+    return Promise.all(
+      users.map(async (user) => ({
+        slackUserId: user,
+        name: (await slack.userName(user, NAME_TIMEOUT_MS)) ?? null,
+        githubLogin: githubLoginFor(force.policy, user) ?? null,
+      })),
+    );
+  }
+
+  function reply(row: RequestRow, user: string, text: string): NewEffect {
+    return {
+      id: effectId(row.requestId, "slack.reply", `vote:${user}`),
+      requestId: row.requestId,
+      kind: "slack.reply",
+      payload: { text },
+      state: "due",
+      onConflict: "ignore",
+    };
+  }
+
+  /** The loser of a race hears it privately; someone whose vote is among the deciders hears nothing. */
+  async function lost(
+    row: RequestRow,
+    actor: Actor,
+    vote: Vote,
+    current: RequestRow | undefined,
+  ): Promise<void> {
+    if (!current?.decision || current.decidedBy.some((d) => d.slackUserId === actor.user)) return;
+    await runner.record([
+      {
+        id: effectId(row.requestId, "slack.ephemeral", `late:${actor.user}`),
+        requestId: row.requestId,
+        kind: "slack.ephemeral",
+        payload: {
+          channel: actor.channelId,
+          user: actor.user,
+          text: say.voteCameAfterDecision(vote, current.decision, current.decidedBy),
+        },
+        state: "due",
+        onConflict: "ignore",
+      },
+    ]);
+  }
+
+  async function decide(
+    row: RequestRow,
+    actor: Actor,
+    vote: Vote,
+    decision: Decision,
+    users: string[],
+    reason: string | null,
+    replies: NewEffect[],
+    force: PolicyInForce,
+  ): Promise<void> {
+    const decidedBy = await deciders(users, force);
+    // Gate mode: the review can go at once when GitHub has reported the gate; else it waits for it.
+    let gate: GateRow | undefined =
+      row.mode === "gate" ? await store.getGate(row.repository, row.runId, row.environment) : undefined;
+    const github: NewEffect[] = MODE_EFFECTS[row.mode](decision).map(({ kind, state }) => ({
+      id: effectId(row.requestId, kind),
+      requestId: row.requestId,
+      kind,
+      payload:
+        kind === "github.review"
+          ? { gate: gate ? { environment: gate.environment, installationId: gate.installationId } : null }
+          : { headSha: force.run.headSha, runUrl: force.run.htmlUrl },
+      state: kind === "github.review" && gate ? "due" : state,
+      onConflict: "ignore",
+    }));
+    const effects = [...github, messageUpdate(row.requestId, { show: "decision" }), ...replies];
+    const at = now();
+    if (!(await store.decide(row.requestId, { decision, decidedBy, reason, at }, effects))) {
+      await lost(row, actor, vote, await store.getRequest(row.requestId));
+      return;
+    }
+    const decided: RequestRow = { ...row, decision, decidedAt: at, decidedBy, reason };
+    const due = effects.filter((e) => e.state === "due").map((e) => e.id);
+    if (row.mode === "gate" && !gate) {
+      // The gate may have arrived while deciding: its webhook found no decision to wake, so wake it here.
+      gate = await store.getGate(row.repository, row.runId, row.environment);
+      if (gate) {
+        await store.wakeEffects(row.requestId, ["github.review"], now());
+        due.unshift(effectId(row.requestId, "github.review"));
+      }
+    }
+    await runner.run(due, decided);
+  }
+
+  return {
+    async vote({ row, actor, vote, reason, force, recovered }) {
+      const added = await store.addVote({
+        requestId: row.requestId,
+        slackUserId: actor.user,
+        vote,
+        reason,
+        at: now(),
+      });
+      const votes = added || recovered ? await store.listVotes(row.requestId) : [];
+      const mine = votes.find((v) => v.slackUserId === actor.user);
+      if (!added && (!recovered || mine?.vote !== vote)) return tell(actor, say.alreadyVoted());
+
+      if (vote === "reject") {
+        const text = say.rejectionVote(actor.user, reason ?? "");
+        return decide(
+          row,
+          actor,
+          vote,
+          "rejected",
+          [actor.user],
+          reason,
+          [reply(row, actor.user, text)],
+          force,
+        );
+      }
+
+      const voters = votes.filter((v) => v.vote === "approve").map((v) => v.slackUserId);
+      const counted = await stillApprovers(slack, force, voters);
+      const required = force.rules.requiredApprovals;
+      if (counted.length < required) {
+        // Not deciding: still, a decision may have been taken since this click read the request.
+        const current = await store.getRequest(row.requestId);
+        if (current?.decision) return lost(row, actor, vote, current);
+        await runner.record(
+          [
+            messageUpdate(row.requestId, { show: "progress", approvers: counted, required }),
+            reply(row, actor.user, say.approvalVote(actor.user, counted.length, required)),
+          ],
+          current,
+        );
+        return;
+      }
+      const chosen = counted.slice(0, required);
+      const replies = chosen.map((user, i) => reply(row, user, say.approvalVote(user, i + 1, required)));
+      return decide(row, actor, vote, "approved", chosen, null, replies, force);
+    },
+  };
+}

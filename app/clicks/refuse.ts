@@ -1,0 +1,39 @@
+// Telling the clicker why nothing changed, privately. An expired request also loses its buttons.
+
+import type { EffectRunner } from "../effects/runner.js";
+import { messageUpdate } from "../effects/runner.js";
+import * as say from "../sentences.js";
+import type { Actor, ApproveClick, RejectClick } from "../slack/interaction.js";
+import type { Store } from "../store/types.js";
+import { requestFor } from "./approve.js";
+import type { Authorization } from "./authorize.js";
+
+export interface Refusals {
+  refuse(
+    actor: Actor,
+    auth: Extract<Authorization, { ok: false }>,
+    click?: ApproveClick | RejectClick,
+  ): Promise<void>;
+}
+
+export function createRefusals(deps: {
+  store: Store;
+  runner: EffectRunner;
+  tell: (actor: Actor, text: string) => Promise<void>;
+  now?: () => Date;
+}): Refusals {
+  const { store, runner, tell } = deps;
+  const now = deps.now ?? (() => new Date());
+  return {
+    async refuse(actor, auth, click) {
+      await tell(actor, say.refusal(auth.refusal));
+      if (auth.refusal.kind !== "expired") return;
+      // Expiry is checked last: the button was verified against GitHub, so the request may be saved.
+      const row =
+        auth.existing ??
+        (click ? await requestFor(store, click, { ...auth, existing: undefined }) : undefined);
+      if (!row || row.decision) return;
+      await runner.record([messageUpdate(row.requestId, { show: "expired", at: now().toISOString() })], row);
+    },
+  };
+}

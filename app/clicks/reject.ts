@@ -1,0 +1,70 @@
+// Reject: the click opens the reason form at once (its trigger id lasts 3 s), then checks the clicker
+// and puts a refusal on the form itself; the submitted reason is the vote that decides.
+import type { Logger } from "probot";
+import * as say from "../sentences.js";
+import { type SlackApi, slackErrorCode } from "../slack/api.js";
+import type { Actor, RejectClick, RejectSubmission } from "../slack/interaction.js";
+import { refusalModal, rejectModal } from "../slack/reject-modal.js";
+import type { Store } from "../store/types.js";
+import { requestFor } from "./approve.js";
+import type { Authorizer } from "./authorize.js";
+import type { Decisions } from "./decide.js";
+import type { Refusals } from "./refuse.js";
+
+export function createReject(deps: {
+  store: Store;
+  authorizer: Authorizer;
+  decisions: Decisions;
+  refusals: Refusals;
+  slack: SlackApi;
+  log: Logger;
+  tell: (actor: Actor, text: string) => Promise<void>;
+}) {
+  const { store, authorizer, decisions, refusals, slack, log, tell } = deps;
+
+  return {
+    async clicked(click: RejectClick, recovered: boolean): Promise<void> {
+      // A recovered click's trigger id is long dead.
+      if (recovered) return tell(click, say.reasonFormLate());
+      let viewId: string | undefined;
+      try {
+        viewId = await slack.openModal(
+          click.triggerId,
+          rejectModal(click.reference, click.channelId, click.messageTs),
+        );
+      } catch (error) {
+        log.warn({ slackError: slackErrorCode(error) }, "could not open the reject form");
+        return tell(click, say.reasonFormFailed());
+      }
+      const auth = await authorizer.authorize(click.reference, click, "reject");
+      if (!auth.ok) {
+        // The form is already on screen: put the refusal there too, so nobody types a reason in vain.
+        if (viewId) {
+          await slack.updateModal(viewId, refusalModal(say.refusal(auth.refusal))).catch((error: unknown) => {
+            log.warn({ slackError: slackErrorCode(error) }, "could not show the refusal in the form");
+          });
+        }
+        return refusals.refuse(click, auth, click);
+      }
+      // Saved now, so that the submission, on whichever replica it lands, finds the message to update.
+      const row = await requestFor(store, click, auth);
+      if (row.decision) await tell(click, say.alreadyDecided(row.decision, row.decidedBy));
+    },
+
+    async submitted(submission: RejectSubmission, recovered: boolean): Promise<void> {
+      const auth = await authorizer.authorize(submission.reference, submission, "reject");
+      if (!auth.ok) return refusals.refuse(submission, auth);
+      const row = auth.existing;
+      if (!row) return tell(submission, say.requestUnknown());
+      if (row.decision) return tell(submission, say.alreadyDecided(row.decision, row.decidedBy));
+      await decisions.vote({
+        row,
+        actor: submission,
+        vote: "reject",
+        reason: submission.reason,
+        force: auth,
+        recovered,
+      });
+    },
+  };
+}

@@ -1,0 +1,57 @@
+// What the request message shows, derived from the stored state only: the request, its effects and
+// the newest message-update payload. Slack says "approved" only once GitHub took the decision.
+import type { Applied, RequestStatus } from "../sentences.js";
+import type { EffectRow, RequestRow } from "../store/types.js";
+import { effectId, primaryEffect } from "./modes.js";
+import type { MessageUpdatePayload } from "./runner.js";
+
+export function requestStatus(
+  request: RequestRow,
+  effects: readonly EffectRow[],
+  payload: MessageUpdatePayload,
+): RequestStatus | undefined {
+  if (request.decision) {
+    const kind = primaryEffect(request.mode, request.decision);
+    const main = effects.find((e) => e.id === effectId(request.requestId, kind));
+    const { applied, note } = appliedState(main);
+    return {
+      kind: "decided",
+      decision: request.decision,
+      mode: request.mode,
+      deciders: request.decidedBy,
+      reason: request.reason,
+      at: request.decidedAt ?? request.createdAt,
+      applied,
+      note,
+    };
+  }
+  switch (payload.show) {
+    case "progress":
+      return { kind: "progress", approvers: payload.approvers, required: payload.required };
+    case "expired":
+      return { kind: "expired", at: new Date(payload.at) };
+    case "closed":
+      return { kind: "closed", note: payload.note };
+    case "decision":
+      // Asked to show a decision the request does not have: nothing to change.
+      return undefined;
+  }
+}
+
+function appliedState(effect: EffectRow | undefined): { applied: Applied; note: string | null } {
+  if (!effect) return { applied: "applying", note: null };
+  switch (effect.state) {
+    case "done":
+      return { applied: "applied", note: null };
+    case "obsolete":
+      return { applied: "not_applied", note: effect.note };
+    case "failed":
+      return { applied: "unknown", note: effect.note };
+    case "waiting":
+      return { applied: "waiting_for_gate", note: null };
+    case "due":
+      return effect.attempts > 0 || effect.lastError
+        ? { applied: "retrying", note: effect.lastError }
+        : { applied: "applying", note: null };
+  }
+}

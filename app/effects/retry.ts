@@ -1,0 +1,18 @@
+// When to try an effect again: the time the other side named (Retry-After, a rate limit's reset), or
+// a doubling backoff; after a day of failures, give up and say so.
+import { notes } from "../sentences.js";
+import type { EffectOutcome, EffectRow } from "../store/types.js";
+
+const FIRST_RETRY_MS = 30_000;
+const MAX_RETRY_MS = 15 * 60_000;
+/** After this long, an effect that keeps failing is given up and shown as such. */
+export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
+
+export function retryLater(effect: EffectRow, now: Date, error: string, notBefore?: Date): EffectOutcome {
+  if (now.getTime() - effect.createdAt.getTime() > GIVE_UP_AFTER_MS) {
+    return { state: "failed", note: notes.gaveUp(effect.attempts + 1, error) };
+  }
+  const backoff = new Date(now.getTime() + Math.min(FIRST_RETRY_MS * 2 ** effect.attempts, MAX_RETRY_MS));
+  // A named time wins over the backoff, even when it is sooner: it is when the other side is ready.
+  return { state: "retry", error, nextAttemptAt: notBefore ?? backoff };
+}

@@ -1,0 +1,196 @@
+// Runs recorded effects: claim (a lease, so one replica runs it) → handler → finish. Effects run at
+// once after they are recorded, and the sweep (a timer, and once at start-up) catches up on every due
+// one, on whichever replica claims it. After a GitHub effect ends, the request message is refreshed
+// from the stored state, and the thread hears the outcome once.
+import type { Logger } from "probot";
+import { type Applied, appliedReply } from "../sentences.js";
+import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
+import { effectId, isGitHubEffect, primaryEffect } from "./modes.js";
+import { retryLater } from "./retry.js";
+import type { EffectHandler } from "./types.js";
+
+/** Longer than any handler's own timeout (the review call gives up after 20 s). */
+const LEASE_MS = 60_000;
+const SWEEP_BATCH = 50;
+const SWEEP_MAX_BATCHES = 20;
+
+export interface EffectRunner {
+  /**
+   * Runs recorded effects now: GitHub effects alongside thread replies and ephemerals, then the
+   * message update, so that the message shows what GitHub answered. `request` spares a read.
+   */
+  run(ids: string[], request?: RequestRow): Promise<void>;
+  /** Records effects, then runs the due ones. */
+  record(effects: NewEffect[], request?: RequestRow): Promise<void>;
+  /** Waiting effects of these kinds become due (the gate arrived), and run. */
+  wake(requestId: string, kinds: EffectKind[], request?: RequestRow): Promise<void>;
+  /** Runs every due effect; returns how many it claimed. */
+  sweep(): Promise<number>;
+  /** Resolves when every run started so far has ended. */
+  idle(): Promise<void>;
+}
+
+export function createEffectRunner(deps: {
+  store: Store;
+  handlers: readonly EffectHandler[];
+  log: Logger;
+  now?: () => Date;
+}): EffectRunner {
+  const { store, log } = deps;
+  const now = deps.now ?? (() => new Date());
+  const handlers = new Map<EffectKind, EffectHandler>(deps.handlers.map((h) => [h.kind, h]));
+  // Runs in this process, by effect id: a refresh while one runs makes it run once more afterwards.
+  const active = new Map<string, { again: boolean; done: Promise<void> }>();
+
+  function runOne(id: string, options: { request?: RequestRow; claimed?: EffectRow; followUp: boolean }) {
+    const running = active.get(id);
+    if (running) {
+      running.again = true;
+      return running.done;
+    }
+    const entry = { again: false, done: Promise.resolve() };
+    entry.done = (async () => {
+      let { request, claimed } = options;
+      try {
+        do {
+          entry.again = false;
+          const row = claimed ?? (await store.claimEffect(id, now(), LEASE_MS));
+          claimed = undefined;
+          if (!row) return;
+          const current =
+            request?.requestId === row.requestId ? request : await store.getRequest(row.requestId);
+          request = undefined;
+          const outcome = current
+            ? await execute(row, current)
+            : ({ state: "obsolete", note: "the request is gone" } as const);
+          await store.finishEffect(row.id, row.generation, outcome, now());
+          log.info(
+            { effect: row.id, kind: row.kind, requestId: row.requestId, outcome: outcome.state },
+            "effect",
+          );
+          if (current && isGitHubEffect(row.kind)) await afterGitHub(row, current, outcome, options.followUp);
+        } while (entry.again);
+      } catch (error) {
+        log.error({ err: error, effect: id }, "effect run failed");
+      } finally {
+        active.delete(id);
+      }
+    })();
+    active.set(id, entry);
+    return entry.done;
+  }
+
+  async function execute(row: EffectRow, request: RequestRow): Promise<EffectOutcome> {
+    const handler = handlers.get(row.kind);
+    if (!handler) return { state: "failed", note: `no handler for ${row.kind}` };
+    try {
+      return await handler.run(row, request, { store, now });
+    } catch (error) {
+      // A thrown error is a bug or an outage the handler did not foresee: try again later.
+      log.error({ err: error, effect: row.id }, "effect handler threw");
+      return retryLater(row, now(), error instanceof Error ? error.message : String(error));
+    }
+  }
+
+  /** The thread hears the outcome of the decision's main GitHub effect once; the message follows it. */
+  async function afterGitHub(row: EffectRow, request: RequestRow, outcome: EffectOutcome, followUp: boolean) {
+    if (outcome.state === "waiting") return;
+    const effects: NewEffect[] = [];
+    if (request.decision && row.kind === primaryEffect(request.mode, request.decision)) {
+      const applied: Applied | null =
+        outcome.state === "done"
+          ? "applied"
+          : outcome.state === "obsolete"
+            ? "not_applied"
+            : outcome.state === "failed"
+              ? "unknown"
+              : null;
+      const text =
+        applied &&
+        appliedReply(
+          request.environment,
+          request.mode,
+          request.decision,
+          applied,
+          "note" in outcome ? outcome.note : null,
+        );
+      if (text) {
+        effects.push({
+          id: effectId(request.requestId, "slack.reply", "github"),
+          requestId: request.requestId,
+          kind: "slack.reply",
+          payload: { text },
+          state: "due",
+          onConflict: "ignore",
+        });
+      }
+    }
+    if (followUp) effects.push(messageUpdate(request.requestId, { show: "decision" }));
+    if (effects.length === 0) return;
+    await store.addEffects(effects, now());
+    await Promise.all(effects.map((e) => runOne(e.id, { request, followUp: false })));
+  }
+
+  async function run(ids: string[], request?: RequestRow): Promise<void> {
+    const kinds = ids.map((id) => ({ id, kind: kindOf(id) }));
+    const first = kinds.filter((k) => k.kind !== "slack.update");
+    const last = kinds.filter((k) => k.kind === "slack.update");
+    await Promise.all(first.map((k) => runOne(k.id, { request, followUp: last.length === 0 })));
+    await Promise.all(last.map((k) => runOne(k.id, { request, followUp: false })));
+  }
+
+  return {
+    run,
+    async record(effects, request) {
+      if (effects.length === 0) return;
+      await store.addEffects(effects, now());
+      await run(
+        effects.filter((e) => e.state === "due").map((e) => e.id),
+        request,
+      );
+    },
+    async wake(requestId, kinds, request) {
+      await store.wakeEffects(requestId, kinds, now());
+      await run(
+        kinds.map((kind) => effectId(requestId, kind)),
+        request,
+      );
+    },
+    async sweep() {
+      let total = 0;
+      for (let batch = 0; batch < SWEEP_MAX_BATCHES; batch++) {
+        const claimed = await store.claimDueEffects(now(), LEASE_MS, SWEEP_BATCH);
+        total += claimed.length;
+        await Promise.all(claimed.map((row) => runOne(row.id, { claimed: row, followUp: true })));
+        if (claimed.length < SWEEP_BATCH) break;
+      }
+      return total;
+    },
+    async idle() {
+      while (active.size > 0) await Promise.allSettled([...active.values()].map((a) => a.done));
+    },
+  };
+}
+
+/** The coalesced message update of a request, made due with what it should show. */
+export function messageUpdate(requestId: string, payload: MessageUpdatePayload): NewEffect {
+  return {
+    id: effectId(requestId, "slack.update"),
+    requestId,
+    kind: "slack.update",
+    payload,
+    state: "due",
+    onConflict: "refresh",
+  };
+}
+
+export type MessageUpdatePayload =
+  | { show: "progress"; approvers: string[]; required: number }
+  | { show: "expired"; at: string }
+  | { show: "closed"; note: string }
+  | { show: "decision" };
+
+/** Effect ids start with `<requestId>:<kind>`; request ids have no colon. */
+function kindOf(id: string): EffectKind {
+  return id.split(":")[1] as EffectKind;
+}

@@ -1,0 +1,288 @@
+// Every sentence the App says to people: ephemeral replies, thread replies, the status line on the
+// request message, and the review comment GitHub shows. Callers hand over data; everything that
+// came from outside (environment and repository names from a button, policy text, reasons, notes)
+// is escaped here, the same way as the Action's message, so nothing can ping a channel or forge a link.
+import { escapeMrkdwn } from "../common/mrkdwn.js";
+import type { Mode } from "../common/reference.js";
+import type { Decider, Decision } from "./store/types.js";
+
+const esc = escapeMrkdwn;
+/** Slack user IDs come from Slack's verified payloads or the store, and match `[UW][A-Z0-9]+`. */
+const mention = (user: string) => (/^[UW][A-Z0-9]{1,30}$/.test(user) ? `<@${user}>` : esc(user));
+const mentions = (users: readonly string[]) => users.map(mention).join(", ");
+
+// ---- Why a click was refused (nothing changed) ----
+
+export type Refusal =
+  | { kind: "mismatch" }
+  | { kind: "not_installed"; repository: string }
+  | { kind: "run_missing"; repository: string; runId: number }
+  | { kind: "wrong_attempt"; requested: number; current: number }
+  | { kind: "run_finished"; conclusion: string | null }
+  | { kind: "policy_missing"; repository: string }
+  | { kind: "policy_invalid"; message: string }
+  | { kind: "policy_unreadable"; message: string }
+  | { kind: "no_approvers"; source: string; environment: string }
+  | { kind: "group_unreadable"; group: string; code: string }
+  | { kind: "not_approver"; environment: string; repository: string; source: string }
+  | { kind: "self_approval"; login: string; environment: string }
+  | { kind: "expired" };
+
+export function refusal(r: Refusal): string {
+  switch (r.kind) {
+    case "mismatch":
+      return "This button does not match the approval request it names, so it was ignored.";
+    case "not_installed":
+      return `slack-deploy-gate is not installed on ${esc(r.repository)}, so it cannot act on its deployments.`;
+    case "run_missing":
+      return `Workflow run ${r.runId} does not exist in ${esc(r.repository)}.`;
+    case "wrong_attempt":
+      return `This request is for attempt ${r.requested} of the run, which is now on attempt ${r.current}. An approval belongs to one attempt: use the request posted for the re-run.`;
+    case "run_finished":
+      return `The run has already finished (${esc(r.conclusion ?? "completed")}); there is nothing left to approve.`;
+    case "policy_missing": {
+      const owner = r.repository.split("/")[0] ?? "";
+      return `${esc(r.repository)} has no approval policy, so nobody can approve its deployments. Add .github/slack-deploy-gate.yml to its default branch (or to ${esc(owner)}/.github).`;
+    }
+    case "policy_invalid":
+      return `The approval policy is invalid, so nobody can approve until it is fixed: ${esc(r.message)}`;
+    case "policy_unreadable":
+      return `Could not read the approval policy from GitHub (${esc(r.message)}). Nothing changed; try again shortly.`;
+    case "no_approvers":
+      return `The policy in ${esc(r.source)} names no approvers for "${esc(r.environment)}" (and no default), so nobody can approve it.`;
+    case "group_unreadable":
+      return `Could not read the members of Slack group ${esc(r.group)} (${esc(r.code)}); the bot needs the usergroups:read scope. Nothing changed.`;
+    case "not_approver":
+      return `You are not an approver for ${esc(r.environment)} in ${esc(r.repository)} (policy: ${esc(r.source)}). Nothing was changed.`;
+    case "self_approval":
+      return `You triggered this run (as ${esc(r.login)}), and the policy does not allow self-approval for ${esc(r.environment)}. Another approver has to approve it.`;
+    case "expired":
+      return "This approval request has expired. Re-run the workflow to ask again.";
+  }
+}
+
+// ---- Other private replies to the person who clicked ----
+
+export function couldNotCheck(): string {
+  return "slack-deploy-gate could not check this click right now (GitHub or its database did not answer), so nothing was recorded. Please try again in a minute.";
+}
+
+export function alreadyVoted(): string {
+  return "You have already voted on this request; one vote per person.";
+}
+
+export function alreadyDecided(decision: Decision, deciders: readonly Decider[]): string {
+  if (decision === "expired") return "This request has already expired; nothing was recorded.";
+  return `This request was already ${decision} by ${mentions(deciders.map((d) => d.slackUserId))}; nothing was recorded.`;
+}
+
+/** The losing side of a race: the vote was stored, but the decision had been taken already. */
+export function voteCameAfterDecision(
+  vote: "approve" | "reject",
+  decision: Decision,
+  deciders: readonly Decider[],
+): string {
+  const by = deciders.length ? ` by ${mentions(deciders.map((d) => d.slackUserId))}` : "";
+  const verb = vote === "approve" ? "approval" : "rejection";
+  return `Your ${verb} came after the decision: the request was already ${decision}${by}, so your ${verb} did not count.`;
+}
+
+export function reasonFormFailed(): string {
+  return "Slack would not open the reason form; please click Reject again.";
+}
+
+export function reasonFormLate(): string {
+  return "slack-deploy-gate was restarted before it could open the reason form; please click Reject again.";
+}
+
+export function requestUnknown(): string {
+  return "slack-deploy-gate lost track of this request's message; please click Reject again.";
+}
+
+export function unreadableButton(problem: string): string {
+  return `This approval button is not valid (${esc(problem)}); nothing was changed.`;
+}
+
+// ---- Thread replies ----
+
+export function approvalVote(user: string, counted: number, required: number): string {
+  return `:white_check_mark: ${mention(user)} approved (${Math.min(counted, required)} of ${required}).`;
+}
+
+export function rejectionVote(user: string, reason: string): string {
+  return `:x: ${mention(user)} rejected: ${esc(reason)}`;
+}
+
+// ---- What GitHub made of a decision, in the message and its thread ----
+
+/**
+ * Where the decision stands in GitHub: `applied` (GitHub took it), `waiting_for_gate` (gate mode,
+ * before GitHub reports the gate), `applying` (being sent), `retrying` (GitHub failed; tried again),
+ * `not_applied` (it never will be: the run moved on), `unknown` (GitHub cannot say whether it did).
+ */
+export type Applied = "applied" | "waiting_for_gate" | "applying" | "retrying" | "not_applied" | "unknown";
+
+export type RequestStatus =
+  | { kind: "progress"; approvers: string[]; required: number }
+  | { kind: "expired"; at: Date }
+  | { kind: "closed"; note: string }
+  | {
+      kind: "decided";
+      decision: Decision;
+      mode: Mode;
+      deciders: Decider[];
+      reason: string | null;
+      at: Date;
+      applied: Applied;
+      note: string | null;
+    };
+
+export function statusLine(status: RequestStatus): string {
+  switch (status.kind) {
+    case "progress":
+      return `:hourglass_flowing_sand: ${status.approvers.length} of ${status.required} approvals: ${mentions(status.approvers)}`;
+    case "expired":
+      return `:alarm_clock: *Expired* ${when(status.at)}: no decision was made in time. Re-run the workflow to ask again.`;
+    case "closed":
+      return `:white_circle: *Closed*: ${esc(status.note)}`;
+    case "decided": {
+      const who = status.deciders.map((d) => d.slackUserId);
+      const head =
+        status.decision === "approved"
+          ? `*Approved* by ${mentions(who)} ${when(status.at)}`
+          : status.decision === "rejected"
+            ? `*Rejected* by ${mentions(who)} ${when(status.at)}`
+            : `*Expired* ${when(status.at)}`;
+      const reason = status.reason ? `\n>${esc(status.reason).replace(/\n/g, "\n>")}` : "";
+      return `${icon(status)} ${head}${appliedNote(status)}${reason}`;
+    }
+  }
+}
+
+function icon(status: Extract<RequestStatus, { kind: "decided" }>): string {
+  switch (status.applied) {
+    case "applied":
+      return status.decision === "approved" ? ":white_check_mark:" : ":x:";
+    case "not_applied":
+      return ":white_circle:";
+    case "unknown":
+      return ":grey_question:";
+    default:
+      return ":hourglass_flowing_sand:";
+  }
+}
+
+/** What GitHub did with it, by mode: the one place where the modes' words differ. */
+export function outcomeWords(mode: Mode, decision: Decision): string {
+  if (decision === "approved") {
+    if (mode === "wait") return "the waiting job goes on";
+    if (mode === "dispatch") return "the deploy workflow was started";
+    return "deployment resumed";
+  }
+  if (mode === "wait") return "the waiting job stops";
+  if (mode === "dispatch") return "nothing was started";
+  return "deployment stopped";
+}
+
+function appliedNote(status: Extract<RequestStatus, { kind: "decided" }>): string {
+  const note = status.note ? esc(status.note) : "";
+  switch (status.applied) {
+    case "applied":
+      return ` · ${outcomeWords(status.mode, status.decision)}`;
+    case "waiting_for_gate":
+      return " · waiting for GitHub to reach the environment's gate; it is applied the moment it does";
+    case "applying":
+      return " · telling GitHub";
+    case "retrying":
+      return ` · GitHub has not accepted it yet${note ? ` (${note})` : ""}; retrying automatically`;
+    case "not_applied":
+      return ` · not applied: ${note || "the run no longer waits"}`;
+    case "unknown":
+      return ` · GitHub did not confirm it: ${note || "GitHub cannot say whether it took the decision"}`;
+  }
+}
+
+export function plainSummary(status: RequestStatus): string {
+  switch (status.kind) {
+    case "progress":
+      return `${status.approvers.length} of ${status.required} approvals`;
+    case "expired":
+      return "Approval request expired";
+    case "closed":
+      return "Approval request closed";
+    case "decided": {
+      const word =
+        status.decision === "approved" ? "approved" : status.decision === "rejected" ? "rejected" : "expired";
+      if (status.applied === "applied") return `Deployment ${word}`;
+      if (status.applied === "not_applied") return `Deployment ${word}, not applied in GitHub`;
+      if (status.applied === "unknown") return `Deployment ${word}, not confirmed by GitHub`;
+      return `Deployment ${word}, not yet applied in GitHub`;
+    }
+  }
+}
+
+/** The thread reply once GitHub's side of a decision is settled; null while it is not. */
+export function appliedReply(
+  environment: string,
+  mode: Mode,
+  decision: Decision,
+  applied: Applied,
+  note: string | null,
+): string | null {
+  if (applied === "applied") {
+    return `:memo: GitHub accepted the decision: ${esc(environment)} ${decision}; ${outcomeWords(mode, decision)}.`;
+  }
+  if (applied === "not_applied") {
+    return `:white_circle: The decision was not applied: ${note ? esc(note) : "the run no longer waits"}.`;
+  }
+  if (applied === "unknown") {
+    return `:grey_question: GitHub did not confirm the decision: ${note ? esc(note) : "it cannot say whether it took it"}.`;
+  }
+  return null;
+}
+
+// ---- What GitHub shows ----
+
+/** The comment on the protection-rule review. GitHub renders it as plain text. */
+export function reviewComment(
+  decision: Decision,
+  deciders: readonly Decider[],
+  reason: string | null,
+  requestId: string,
+): string {
+  const names = deciders.map((d) => (d.name ? `${d.name} (${d.slackUserId})` : d.slackUserId)).join(", ");
+  if (decision === "approved") return `Approved in Slack by ${names} (request ${requestId}).`;
+  if (decision === "expired") return `Expired in Slack: nobody decided in time (request ${requestId}).`;
+  return `Rejected in Slack by ${names}: ${reason ?? "no reason given"} (request ${requestId}).`;
+}
+
+// ---- Notes recorded on effects (shown in the status line and the thread, escaped there) ----
+
+export const notes = {
+  reRun: (attempt: number) => `the run was re-run (now attempt ${attempt}); a re-run needs a fresh approval`,
+  runGone: () => "the run no longer exists",
+  runFinished: (conclusion: string | null) =>
+    `the run finished (${conclusion ?? "completed"}) before GitHub took the decision`,
+  runFinishedUndecided: (conclusion: string | null) =>
+    `the run finished (${conclusion ?? "completed"}) before anyone decided in Slack`,
+  refused: (status: number, message: string) => `GitHub refused it (${status}: ${message})`,
+  githubAnswered: (status: number) => `GitHub answered ${status}`,
+  githubUnreachable: (message: string) => `GitHub could not be reached (${message})`,
+  rateLimited: () => "GitHub's rate limit; trying again when it allows",
+  gaveUp: (attempts: number, last: string) => `gave up after ${attempts} attempts: ${last}`,
+  /** After a lost answer and a 422: what GitHub shows decides what Slack says. */
+  wentPast: (environment: string) => `GitHub shows the run went past ${environment}`,
+  stoppedAnyway: (conclusion: string | null) =>
+    `GitHub no longer waits; the run ended (${conclusion ?? "completed"}) without deploying`,
+  cannotTell: (environment: string, conclusion: string | null) =>
+    `GitHub no longer waits on ${environment} and the run ended (${conclusion ?? "completed"}); GitHub cannot say whether this decision was applied: check the run`,
+  couldNotVerify: (environment: string) =>
+    `GitHub's answer was lost and it could not be asked whether ${environment} was reviewed: check the run`,
+  wentAhead: (environment: string) => `the run went past ${environment} without this rejection`,
+  messageGone: (code: string) => `Slack refused it (${code})`,
+} as const;
+
+function when(at: Date): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
+}

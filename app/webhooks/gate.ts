@@ -1,0 +1,26 @@
+// `gate_requested`: GitHub holds a job at an environment with the App's rule. The gate is recorded,
+// and a decision taken before it arrived is applied now (its review effect wakes up).
+import type { EffectRunner } from "../effects/runner.js";
+import type { GateRequested } from "../github/events.js";
+import type { Store } from "../store/types.js";
+
+export async function onGateRequested(
+  event: GateRequested,
+  deps: { store: Store; runner: EffectRunner; now: () => Date },
+): Promise<void> {
+  const { store, runner, now } = deps;
+  await store.saveGate({
+    repository: event.repository,
+    runId: event.runId,
+    environment: event.environment,
+    installationId: event.installationId,
+    receivedAt: now(),
+  });
+  // Environment names ignore case, as GitHub's do: a `Production` button meets a `production` gate.
+  const requests = await store.findRequests(event.repository, event.runId, event.environment);
+  await Promise.all(
+    requests
+      .filter((request) => request.decision && request.mode === "gate")
+      .map((request) => runner.wake(request.requestId, ["github.review"], request)),
+  );
+}

@@ -1,0 +1,36 @@
+// The App's side of GitHub's events, after the ingress verified and validated them.
+import type { EffectRunner } from "../effects/runner.js";
+import type { GitHubEventHandler } from "../github/events.js";
+import type { PolicyLoader } from "../policy/index.js";
+import type { Store } from "../store/types.js";
+import { onGateRequested } from "./gate.js";
+import { onRunCompleted } from "./run-completed.js";
+
+export function createGitHubEventHandler(deps: {
+  store: Store;
+  runner: EffectRunner;
+  policies: PolicyLoader;
+  now?: () => Date;
+}): GitHubEventHandler {
+  const now = deps.now ?? (() => new Date());
+  const context = { store: deps.store, runner: deps.runner, now };
+  return {
+    async handle(event) {
+      switch (event.name) {
+        case "gate_requested":
+          return onGateRequested(event, context);
+        case "run_completed":
+          return onRunCompleted(event, context);
+        case "default_branch_push":
+          // The policy is read from the default branch: any push there drops the cached copy, so a
+          // change takes effect at once (checking the pushed paths would miss pushes GitHub cut short).
+          // The org's `.github` repository is every repository's fallback.
+          deps.policies.invalidate(
+            event.owner,
+            event.repo.toLowerCase() === ".github" ? undefined : event.repo,
+          );
+          return;
+      }
+    },
+  };
+}

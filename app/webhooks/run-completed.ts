@@ -1,0 +1,51 @@
+// `run_completed`: a run that ends can no longer pass a gate. A review not yet taken becomes obsolete
+// (and the message says so); an undecided request closes, its buttons gone. Other effects (the check
+// run, a dispatch) still apply: they do not need the run to wait.
+import { effectId } from "../effects/modes.js";
+import { type EffectRunner, messageUpdate } from "../effects/runner.js";
+import type { RunCompleted } from "../github/events.js";
+import { notes } from "../sentences.js";
+import type { RequestRow, Store } from "../store/types.js";
+
+const CLAIM_MS = 30_000;
+
+export async function onRunCompleted(
+  event: RunCompleted,
+  deps: { store: Store; runner: EffectRunner; now: () => Date },
+): Promise<void> {
+  const { store, runner, now } = deps;
+  const requests = await store.findRequestsForRun(event.repository, event.runId);
+  await Promise.all(
+    requests
+      .filter((request) => request.runAttempt === event.runAttempt)
+      .map((request) => (request.decision ? dropReview(request) : close(request))),
+  );
+
+  async function dropReview(request: RequestRow): Promise<void> {
+    if (request.mode !== "gate") return;
+    const id = effectId(request.requestId, "github.review");
+    // A waiting review is woken to be claimed; one that another process holds finds out by itself.
+    await store.wakeEffects(request.requestId, ["github.review"], now());
+    const claimed = await store.claimEffect(id, now(), CLAIM_MS);
+    if (!claimed) return;
+    await store.finishEffect(
+      id,
+      claimed.generation,
+      { state: "obsolete", note: notes.runFinished(event.conclusion) },
+      now(),
+    );
+    await runner.record([messageUpdate(request.requestId, { show: "decision" })], request);
+  }
+
+  async function close(request: RequestRow): Promise<void> {
+    await runner.record(
+      [
+        messageUpdate(request.requestId, {
+          show: "closed",
+          note: notes.runFinishedUndecided(event.conclusion),
+        }),
+      ],
+      request,
+    );
+  }
+}
