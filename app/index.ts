@@ -33,6 +33,8 @@ export interface AppOptions {
 }
 
 export interface AppHandle {
+  /** Resolves once the App takes clicks (the Slack workspace it answers for is known). */
+  ready(): Promise<void>;
   /** Waits for acknowledged Slack work, and the effects it started, to finish. */
   idle(): Promise<void>;
   /** Runs every due effect; returns how many it claimed. */
@@ -101,6 +103,7 @@ export function slackDeployGate(
       await runner.idle();
     };
     onReady?.({
+      ready: () => ingress.workspace.start(),
       idle,
       sweep,
       async stop() {

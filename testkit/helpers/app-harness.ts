@@ -6,9 +6,12 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { Probot, Server } from "probot";
+import { type ApplicationFunction, Probot } from "probot";
 import { AppOctokit } from "../../app/github/octokit.js";
+import { type ServedApp, serveApp } from "../../app/http/serve-app.js";
 import { type AppHandle, slackDeployGate } from "../../app/index.js";
+import { createReadiness } from "../../app/ops/readiness.js";
+import { opsRoutes } from "../../app/ops/routes.js";
 import { openStore } from "../../app/store/index.js";
 import type { Store } from "../../app/store/types.js";
 import { buildRequestMessage } from "../../common/message.js";
@@ -18,6 +21,8 @@ import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
 import {
   DEFAULT_BOT_TOKEN,
   DEFAULT_CHANNEL_ID,
+  FAKE_APP_ID,
+  FAKE_TEAM_ID,
   type FakeMessage,
   type FakeSlack,
   startFakeSlack,
@@ -108,7 +113,11 @@ export interface Harness {
 
 export async function startHarness(
   backend: Backend,
-  options: { policy?: string | null } = {},
+  options: {
+    policy?: string | null;
+    /** The App's private key, when a test needs one GitHub does not know. */
+    privateKey?: string;
+  } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "sdg-app-"));
   let database: TestDatabase | undefined;
@@ -141,54 +150,57 @@ export async function startHarness(
 
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   let store!: Store;
-  let server!: Server;
+  let server!: ServedApp;
   let handle!: AppHandle;
   let appUrl = "";
 
   async function start(): Promise<void> {
     store = await openStore(databaseUrl);
-    server = new Server({
+    const key = options.privateKey ?? privateKey;
+    const readiness = createReadiness({ store, appId: APP_ID, privateKey: key });
+    const app = slackDeployGate(
+      {
+        store,
+        webhookSecret: WEBHOOK_SECRET,
+        slackSigningSecret: SIGNING_SECRET,
+        slackBotToken: DEFAULT_BOT_TOKEN,
+        slackApiUrl: slack.url,
+        sweepIntervalMs: 0,
+        policyTtlMs: 60_000,
+        ingress: { workspaceRetryMs: 50 },
+      },
+      (h) => {
+        handle = h;
+      },
+    );
+    // As `npm start` serves it: the operator's routes first, then the App's.
+    const appFn: ApplicationFunction = async (probot, helpers) => {
+      await opsRoutes({ readiness, log })(probot, helpers);
+      await app(probot, helpers);
+    };
+    server = await serveApp({
       Probot: Probot.defaults({
         appId: APP_ID,
-        privateKey,
+        privateKey: key,
         secret: WEBHOOK_SECRET,
         baseUrl: github.apiUrl,
-        // Keep Octokit's in-line retries short so a test of GitHub failures stays fast.
-        Octokit: AppOctokit.defaults({ retry: { retryAfterBaseValue: 10 } }),
+        Octokit: AppOctokit,
         log,
       }),
-      // Probot treats port 0 as "use 3000", so pick a free port; a new one on every start, so that no
-      // pooled keep-alive socket to the previous server is reused after a restart.
+      appFn,
+      // A new port on every start, so that no pooled keep-alive socket to the previous server is reused.
       port: await freePort(),
       host: "127.0.0.1",
       log,
-      enableStaticFiles: false,
     });
-    await server.load(
-      slackDeployGate(
-        {
-          store,
-          slackSigningSecret: SIGNING_SECRET,
-          slackBotToken: DEFAULT_BOT_TOKEN,
-          slackApiUrl: slack.url,
-          sweepIntervalMs: 0,
-          policyTtlMs: 60_000,
-        },
-        (h) => {
-          handle = h;
-        },
-      ),
-    );
-    const http = await server.start();
-    const address = http.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    appUrl = `http://127.0.0.1:${port}`;
+    appUrl = server.url;
     github.webhookUrl = `${appUrl}/api/github/webhooks`;
+    await handle.ready();
   }
 
   async function stop(): Promise<void> {
-    await handle.stop();
     await server.stop();
+    await handle.stop();
     await store.close();
   }
 
@@ -289,7 +301,9 @@ export async function startHarness(
       const payload = viewSubmissionPayload({
         view: { ...(opened.view as object), id: opened.id } as never,
         values: { sdg_reason: { sdg_reason_input: { type: "plain_text_input", value: reason } } },
-        user: { id: user },
+        // From the workspace and app the fake Slack serves, as a real submission would be.
+        user: { id: user, teamId: FAKE_TEAM_ID },
+        apiAppId: FAKE_APP_ID,
       });
       return postSignedToSlackRoute(`${appUrl}/slack/interactions`, payload, SIGNING_SECRET);
     },
