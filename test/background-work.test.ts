@@ -1,14 +1,10 @@
-// The work queue behind the Slack acknowledgement: bounded concurrency, a bounded queue that tells
-// the route to shed load, urgent tasks that skip the queue, and idle() that waits for everything.
-
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+// The work queue behind the Slack acknowledgement (bounded running and waiting, urgent work first but
+// within the cap, reservations, idle and stop) and the log throttle that keeps floods out of the log.
+import { Writable } from "node:stream";
 import { pino } from "pino";
-import { describe, expect, it } from "vitest";
-import type { Interactions } from "../app/interactions.js";
-import type { SlackApi } from "../app/slack/api.js";
-import { createBackgroundWork, everyInterval, slackInteractionsHandler } from "../app/slack/route.js";
-import { postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { throttledLog } from "../app/log-throttle.js";
+import { createWorkQueue, type Task } from "../app/work-queue.js";
 
 function gate() {
   let open!: () => void;
@@ -18,126 +14,167 @@ function gate() {
   return { opened, open };
 }
 
-describe("createBackgroundWork", () => {
-  const log = pino({ level: "silent" });
+const silent = pino({ level: "silent" });
+const tick = () => new Promise((resolve) => setImmediate(resolve));
 
-  it("runs at most `concurrency` tasks at once and starts queued ones as others finish", async () => {
-    const work = createBackgroundWork(log, { concurrency: 2, maxQueued: 10 });
+/** Queues a task through a reservation, failing the test when there is no room. */
+function push(queue: ReturnType<typeof createWorkQueue>, task: Task, urgent = false): void {
+  const reservation = queue.reserve();
+  if (!reservation) throw new Error("the queue is full");
+  reservation.run(task, { urgent });
+}
+
+describe("the work queue", () => {
+  it("runs at most `concurrency` tasks at once and starts waiting ones as others finish", async () => {
+    const queue = createWorkQueue(silent, { concurrency: 2, maxWaiting: 10 });
     const gates = [gate(), gate(), gate()];
     const started: number[] = [];
     gates.forEach((g, i) => {
-      work.run(async () => {
+      push(queue, async () => {
         started.push(i);
         await g.opened;
       });
     });
-    await Promise.resolve();
+    await tick();
     expect(started).toEqual([0, 1]);
-    gates[0]!.open();
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(queue.stats()).toMatchObject({ running: 2, waiting: 1 });
+    gates[0]?.open();
+    await tick();
     expect(started).toEqual([0, 1, 2]);
-    gates[1]!.open();
-    gates[2]!.open();
-    await work.idle();
+    gates[1]?.open();
+    gates[2]?.open();
+    await queue.idle();
+    expect(queue.stats()).toMatchObject({ running: 0, waiting: 0 });
   });
 
-  it("reports no room once the queue is full, and room again as it drains", async () => {
-    const work = createBackgroundWork(log, { concurrency: 1, maxQueued: 2 });
+  it("has no room once `maxWaiting` tasks wait, and room again as they drain", async () => {
+    const queue = createWorkQueue(silent, { concurrency: 1, maxWaiting: 2 });
     const blocker = gate();
-    work.run(() => blocker.opened);
-    work.run(async () => {});
-    expect(work.hasRoom()).toBe(true);
-    work.run(async () => {});
-    expect(work.hasRoom()).toBe(false);
+    push(queue, () => blocker.opened);
+    push(queue, async () => {});
+    push(queue, async () => {});
+    expect(queue.reserve()).toBeNull();
     blocker.open();
-    await work.idle();
-    expect(work.hasRoom()).toBe(true);
+    await queue.idle();
+    expect(queue.reserve()).not.toBeNull();
   });
 
-  it("starts urgent tasks at once, even when every slot is busy", async () => {
-    const work = createBackgroundWork(log, { concurrency: 1, maxQueued: 5 });
+  it("counts urgent work against the cap: it goes to the front, not past the limit", async () => {
+    const queue = createWorkQueue(silent, { concurrency: 1, maxWaiting: 2 });
     const blocker = gate();
-    work.run(() => blocker.opened);
-    let urgentRan = false;
-    work.run(
+    const order: string[] = [];
+    push(queue, () => blocker.opened);
+    push(queue, async () => {
+      order.push("queued first");
+    });
+    push(
+      queue,
       async () => {
-        urgentRan = true;
+        order.push("urgent");
       },
-      { urgent: true },
+      true,
     );
-    await Promise.resolve();
-    expect(urgentRan).toBe(true);
+    // The running task holds the only slot: the urgent one waits for it, ahead of the queued one.
+    await tick();
+    expect(order).toEqual([]);
+    expect(queue.reserve()).toBeNull();
     blocker.open();
-    await work.idle();
+    await queue.idle();
+    expect(order).toEqual(["urgent", "queued first"]);
   });
 
-  it("keeps going after a task fails, and idle() waits for queued work too", async () => {
-    const work = createBackgroundWork(log, { concurrency: 1, maxQueued: 5 });
+  it("holds a reserved place until it is used or released", async () => {
+    const queue = createWorkQueue(silent, { concurrency: 1, maxWaiting: 1 });
+    const blocker = gate();
+    push(queue, () => blocker.opened);
+    const reservation = queue.reserve();
+    expect(reservation).not.toBeNull();
+    expect(queue.reserve()).toBeNull();
+    let idle = false;
+    void queue.idle().then(() => {
+      idle = true;
+    });
+    blocker.open();
+    await tick();
+    // A held reservation is work still to come.
+    expect(idle).toBe(false);
+    reservation?.release();
+    await tick();
+    expect(idle).toBe(true);
+    expect(() => reservation?.release()).toThrow(/used once/);
+  });
+
+  it("keeps going after a task fails, synchronously or not, and logs it", async () => {
+    const lines: string[] = [];
+    const log = pino(
+      { level: "error" },
+      new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+    const queue = createWorkQueue(log, { concurrency: 1, maxWaiting: 5 });
     const done: string[] = [];
-    work.run(async () => {
+    push(queue, async () => {
       throw new Error("boom");
     });
-    work.run(async () => {
-      await new Promise((resolve) => setTimeout(resolve, 5));
-      done.push("second");
+    push(queue, () => {
+      throw new Error("sync boom");
     });
-    await work.idle();
-    expect(done).toEqual(["second"]);
+    push(queue, async () => {
+      done.push("third");
+    });
+    await queue.idle();
+    expect(done).toEqual(["third"]);
+    expect(lines.filter((l) => l.includes("queued work failed"))).toHaveLength(2);
+  });
+
+  it("refuses new work once stopped, and still finishes what it accepted", async () => {
+    const queue = createWorkQueue(silent, { concurrency: 1, maxWaiting: 5 });
+    const blocker = gate();
+    let finished = 0;
+    push(queue, async () => {
+      await blocker.opened;
+      finished += 1;
+    });
+    push(queue, async () => {
+      finished += 1;
+    });
+    queue.stop();
+    expect(queue.reserve()).toBeNull();
+    blocker.open();
+    await queue.idle();
+    expect(finished).toBe(2);
   });
 });
 
-describe("the Slack route under overload", () => {
-  it("answers 503 with Retry-After to a valid click when the queue is full, and does no work", async () => {
-    const log = pino({ level: "silent" });
-    const calls: string[] = [];
-    const record = (name: string) => async () => {
-      calls.push(name);
-    };
-    const interactions: Interactions = {
-      approve: record("approve"),
-      rejectClicked: record("rejectClicked"),
-      rejectSubmitted: record("rejectSubmitted"),
-    };
-    const full = { hasRoom: () => false, run: () => calls.push("queued"), idle: async () => {} };
-    const handler = slackInteractionsHandler({
-      signingSecret: "secret",
-      interactions,
-      slack: {} as SlackApi,
-      background: full,
-      log,
-    });
-    const server = createServer((req, res) => {
-      void handler(req, res);
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    try {
-      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slack/interactions`;
-      const answer = await postSignedToSlackRoute(url, { type: "block_actions" }, "secret");
-      expect(answer.status).toBe(503);
-      expect(answer.headers.get("retry-after")).toBe("5");
-      expect(calls).toEqual([]);
-      // A forged request is still a 401, not a 503: the signature is checked first.
-      const forged = await postSignedToSlackRoute(url, { type: "block_actions" }, "wrong");
-      expect(forged.status).toBe(401);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
+describe("throttledLog", () => {
+  afterEach(() => {
+    vi.useRealTimers();
   });
-});
 
-describe("everyInterval", () => {
-  it("logs the first occurrence, then one line per interval with the count it stands for", () => {
-    const lines: Array<{ count: number }> = [];
+  it("logs the first occurrence at once, then the count of the rest when the interval ends", () => {
+    vi.useFakeTimers();
+    const lines: Array<{ count: number; n?: number }> = [];
     const log = { warn: (fields: { count: number }) => lines.push(fields) } as unknown as Parameters<
-      typeof everyInterval
+      typeof throttledLog
     >[0];
-    let clock = 0;
-    const warn = everyInterval(log, "forged", 1000, () => clock);
-    warn({});
-    for (let i = 0; i < 99; i++) warn({});
-    expect(lines.map((l) => l.count)).toEqual([1]);
-    clock = 1000;
-    warn({});
-    expect(lines.map((l) => l.count)).toEqual([1, 100]);
+    const warn = throttledLog(log, "forged", { intervalMs: 1000 });
+    warn({ n: 0 });
+    for (let i = 1; i < 100; i++) warn({ n: i });
+    expect(lines).toEqual([{ n: 0, count: 1 }]);
+    vi.advanceTimersByTime(1000);
+    // The 99 that were held back, with the latest fields.
+    expect(lines).toEqual([
+      { n: 0, count: 1 },
+      { n: 99, count: 99 },
+    ]);
+    // A quiet interval closes the window: the next occurrence is logged at once again.
+    vi.advanceTimersByTime(1000);
+    warn({ n: 100 });
+    expect(lines.at(-1)).toEqual({ n: 100, count: 1 });
+    expect(lines).toHaveLength(3);
   });
 });

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { decodeModalMetadata, encodeModalMetadata } from "../app/slack/modal-metadata.js";
 import {
-  type BlockActionsInteraction,
-  decodeModalMetadata,
-  encodeModalMetadata,
-  type Interaction,
+  decodeEnvelope,
+  type Origin,
+  type ParsedPayload,
   PayloadError,
   parseInteraction,
-  type ViewSubmissionInteraction,
 } from "../app/slack/payload.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
 import { buildRequestMessage } from "../common/message.js";
@@ -18,7 +17,6 @@ import {
   REJECT_REASON_ACTION_ID,
   REJECT_REASON_BLOCK_ID,
   type RequestReference,
-  referenceToMetadata,
 } from "../common/reference.js";
 import {
   DEFAULT_BOT_TOKEN,
@@ -93,13 +91,18 @@ function approveClick(message: PostedMessage): Record<string, unknown> {
   return blockActionsPayload({ message, actionId: ACTION_IDS.approve, user: CLICKER, triggerId: "1.2.3" });
 }
 
-function parse(payload: unknown): Interaction {
-  return parseInteraction(Buffer.from(formEncodePayload(payload)));
+function parse(payload: unknown): ParsedPayload {
+  return parseInteraction(decodeEnvelope(Buffer.from(formEncodePayload(payload))));
 }
 
+function origin(payload: unknown): Origin {
+  return decodeEnvelope(formEncodePayload(payload)).origin;
+}
+
+/** The PayloadError that decoding or parsing the body throws (a malformed payload: 400). */
 function parseError(body: string | Buffer): PayloadError {
   try {
-    parseInteraction(body);
+    parseInteraction(decodeEnvelope(body));
   } catch (error) {
     expect(error).toBeInstanceOf(PayloadError);
     return error as PayloadError;
@@ -108,52 +111,43 @@ function parseError(body: string | Buffer): PayloadError {
 }
 
 describe("block_actions", () => {
-  it("parses an Approve click on the message the Action posted", async () => {
+  it("parses an Approve click on the message the Action posted into an approve interaction", async () => {
     const message = await postRequestMessage();
     const triggerId = slack.issueTriggerId(CLICKER.id);
     const result = parse(
       blockActionsPayload({ message, actionId: ACTION_IDS.approve, user: CLICKER, triggerId }),
     );
-    expect(result.type).toBe("block_actions");
-    const click = result as BlockActionsInteraction;
-    expect(click.action).toBe("approve");
-    expect(click.reference).toEqual(REF);
-    expect(click.user).toEqual({ id: "U0JANE", username: "jane", team_id: message.team });
-    expect(click.channel).toEqual({ id: DEFAULT_CHANNEL_ID });
-    expect(click.message.ts).toBe(message.ts);
-    expect(click.message.blocks).toEqual(message.blocks);
-    expect(click.message.metadata).toEqual(referenceToMetadata(REF));
-    expect(click.actions).toEqual([
-      {
-        action_id: ACTION_IDS.approve,
-        block_id: BLOCK_IDS.actions,
-        value: encodeReference(REF),
-        action_ts: expect.stringMatching(/^\d+\.\d{6}$/),
+    expect(result).toEqual({
+      kind: "interaction",
+      interaction: {
+        kind: "approve",
+        user: "U0JANE",
+        channelId: DEFAULT_CHANNEL_ID,
+        messageTs: message.ts,
+        reference: REF,
+        messageBlocks: message.blocks,
       },
-    ]);
-    expect(click.container).toEqual({
-      type: "message",
-      message_ts: message.ts,
-      channel_id: DEFAULT_CHANNEL_ID,
-      is_ephemeral: false,
     });
-    expect(click.trigger_id).toBe(triggerId);
-    expect(click.api_app_id).toBe(message.app_id);
-    expect(click.response_url).toMatch(/^https:\/\/hooks\.slack\.com\/actions\//);
-    expect(click.team).toEqual({ id: message.team });
   });
 
-  it("parses a Reject click", async () => {
+  it("parses a Reject click with its trigger id, which the reason form needs", async () => {
     const message = await postRequestMessage();
+    const triggerId = slack.issueTriggerId();
     const result = parse(
-      blockActionsPayload({
-        message,
-        actionId: ACTION_IDS.reject,
-        user: CLICKER,
-        triggerId: slack.issueTriggerId(),
-      }),
+      blockActionsPayload({ message, actionId: ACTION_IDS.reject, user: CLICKER, triggerId }),
     );
-    expect(result).toMatchObject({ type: "block_actions", action: "reject", reference: REF });
+    expect(result).toEqual({
+      kind: "interaction",
+      interaction: {
+        kind: "reject_clicked",
+        user: "U0JANE",
+        channelId: DEFAULT_CHANNEL_ID,
+        messageTs: message.ts,
+        reference: REF,
+        messageBlocks: message.blocks,
+        triggerId,
+      },
+    });
   });
 
   it("copies the button as Slack does", async () => {
@@ -189,61 +183,64 @@ describe("block_actions", () => {
       ...payload,
       actions: [{ ...(payload.actions as object[])[0], action_id: "something_else" }],
     };
-    expect(parse(other)).toEqual({ type: "ignored", reason: 'action "something_else" is not handled' });
+    expect(parse(other)).toEqual({ kind: "ignored", reason: 'action "something_else" is not handled' });
     expect(parse({ type: "view_closed", user: { id: "U0JANE" } })).toEqual({
-      type: "ignored",
+      kind: "ignored",
       reason: 'interaction type "view_closed" is not handled',
     });
-    expect(parse({ type: "shortcut", callback_id: "x" })).toMatchObject({ type: "ignored" });
+    expect(parse({ type: "shortcut", callback_id: "x" })).toMatchObject({ kind: "ignored" });
   });
 
   it("ignores clicks outside a channel message", async () => {
     const message = await postRequestMessage();
     const payload = approveClick(message);
     expect(parse({ ...payload, container: { type: "view", view_id: "V1" } })).toEqual({
-      type: "ignored",
-      reason: "click in a view, not in a message",
+      kind: "ignored",
+      reason: "a click outside a message",
     });
     const { message: _m, ...ephemeral } = payload;
     expect(
       parse({ ...ephemeral, container: { ...(payload.container as object), is_ephemeral: true } }),
     ).toEqual({
-      type: "ignored",
-      reason: "click in an ephemeral message",
+      kind: "ignored",
+      reason: "a click in an ephemeral message",
     });
   });
 
-  it("reports a bad reference with who clicked and where, so the clicker can be told", async () => {
+  it("turns a button it cannot read into an unreadable_button interaction, so the clicker is told", async () => {
     const message = await postRequestMessage();
     const payload = approveClick(message);
     const forged = {
       ...payload,
       actions: [{ ...(payload.actions as object[])[0], value: 'sdg1:["acme/api",0]' }],
     };
-    const error = parseError(formEncodePayload(forged));
-    expect(error.kind).toBe("bad_reference");
-    expect(error.message).toBe(
-      "the button carries no valid request reference: reference has the wrong shape",
-    );
-    expect(error.context).toEqual({
-      userId: "U0JANE",
-      channelId: DEFAULT_CHANNEL_ID,
-      messageTs: message.ts,
-      responseUrl: payload.response_url,
+    expect(parse(forged)).toEqual({
+      kind: "interaction",
+      interaction: {
+        kind: "unreadable_button",
+        user: "U0JANE",
+        channelId: DEFAULT_CHANNEL_ID,
+        messageTs: message.ts,
+        problem: "the button carries no valid request reference: reference has the wrong shape",
+      },
     });
-
     const future = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: "sdg9:[]" }] };
-    expect(parseError(formEncodePayload(future)).message).toMatch(/unsupported reference version 9/);
+    expect(parse(future)).toMatchObject({
+      interaction: {
+        kind: "unreadable_button",
+        problem: expect.stringMatching(/unsupported reference version 9/),
+      },
+    });
   });
 
-  it("refuses a button whose reference disagrees with the message metadata", async () => {
+  it("treats a button whose reference disagrees with the message metadata as unreadable", async () => {
     const message = await postRequestMessage();
     const payload = approveClick(message);
     const other = encodeReference({ ...REF, runAttempt: 3 });
     const tampered = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: other }] };
-    const error = parseError(formEncodePayload(tampered));
-    expect(error.kind).toBe("bad_reference");
-    expect(error.message).toBe("the button and the message metadata disagree");
+    expect(parse(tampered)).toMatchObject({
+      interaction: { kind: "unreadable_button", problem: "the button and the message metadata disagree" },
+    });
   });
 
   it("accepts a click on a message without metadata (the button is the reference)", async () => {
@@ -252,13 +249,18 @@ describe("block_actions", () => {
     const result = parse(
       blockActionsPayload({ message: bare, actionId: ACTION_IDS.approve, user: CLICKER, triggerId: "1.2.3" }),
     );
-    expect(result).toMatchObject({ type: "block_actions", reference: REF });
-    expect((result as BlockActionsInteraction).message.metadata).toBeUndefined();
+    expect(result).toMatchObject({ kind: "interaction", interaction: { kind: "approve", reference: REF } });
   });
 
-  it("refuses clicks missing what the App needs, as malformed", async () => {
+  it("refuses clicks missing what the App reads, as malformed", async () => {
     const message = await postRequestMessage();
     const payload = approveClick(message);
+    const reject = blockActionsPayload({
+      message,
+      actionId: ACTION_IDS.reject,
+      user: CLICKER,
+      triggerId: "1.2.3",
+    });
     const cases: Array<[Record<string, unknown>, RegExp]> = [
       [{ ...payload, user: undefined }, /^user is not an object$/],
       [{ ...payload, user: { id: "not-a-user" } }, /^user\.id is not a valid Slack id$/],
@@ -270,8 +272,7 @@ describe("block_actions", () => {
       ],
       [{ ...payload, actions: [] }, /^actions is empty$/],
       [{ ...payload, actions: "approve" }, /^actions is not a list$/],
-      [{ ...payload, trigger_id: undefined }, /^trigger_id is not a string$/],
-      [{ ...payload, response_url: 7 }, /^response_url is not a string$/],
+      [{ ...reject, trigger_id: undefined }, /^trigger_id is not a string$/],
       [{ ...payload, container: undefined }, /^container is not an object$/],
       [{ ...payload, actions: Array(26).fill((payload.actions as object[])[0]) }, /more than 25 items/],
       [
@@ -281,12 +282,38 @@ describe("block_actions", () => {
         },
         /^message\.blocks has more than 100 items$/,
       ],
+      [{ ...payload, team: { id: 7 } }, /^team\.id is not a string$/],
+      [{ ...payload, api_app_id: "not an app" }, /^api_app_id is not a valid Slack id$/],
     ];
     for (const [body, message] of cases) {
-      const error = parseError(formEncodePayload(body));
-      expect(error.kind, String(message)).toBe("malformed");
-      expect(error.message).toMatch(message);
+      expect(parseError(formEncodePayload(body)).message).toMatch(message);
     }
+  });
+
+  it("does not check fields the App never reads", async () => {
+    const message = await postRequestMessage();
+    const payload = approveClick(message);
+    // An approve needs no trigger id; response_url, action_ts and block_id are not read at all.
+    const { trigger_id: _t, response_url: _r, ...rest } = payload;
+    const actions = [{ ...(payload.actions as object[])[0], action_ts: 7, block_id: null }];
+    expect(parse({ ...rest, actions })).toMatchObject({
+      kind: "interaction",
+      interaction: { kind: "approve" },
+    });
+  });
+});
+
+describe("where an interaction comes from", () => {
+  it("reads the team, enterprise and app a click was signed for", async () => {
+    const message = await postRequestMessage();
+    const payload = approveClick(message);
+    expect(origin(payload)).toEqual({ teamId: message.team, enterpriseId: null, appId: message.app_id });
+    expect(origin({ ...payload, enterprise: { id: "E0GRID", name: "Grid" } })).toMatchObject({
+      enterpriseId: "E0GRID",
+    });
+    // Payloads of apps installed on a whole Grid org may carry no team.
+    expect(origin({ ...payload, team: null })).toMatchObject({ teamId: null });
+    expect(origin({ type: "block_actions" })).toEqual({ teamId: null, enterpriseId: null, appId: null });
   });
 });
 
@@ -297,7 +324,7 @@ describe("malformed forms", () => {
     expect(parseError("payload=%5B1%2C2%5D").message).toBe("payload is not an object");
     expect(parseError("payload=null").message).toBe("payload is not an object");
     expect(parseError(`payload=${encodeURIComponent("{}")}`).message).toBe("payload.type is missing");
-    expect(parseError("").kind).toBe("malformed");
+    expect(parseError("")).toBeInstanceOf(PayloadError);
   });
 
   it("refuses an oversized payload", () => {
@@ -375,77 +402,63 @@ describe("view_submission of the reject modal", () => {
     });
   }
 
-  it("parses the reason and the reference from the submitted modal", async () => {
-    const metadata = encodeModalMetadata({
-      reference: REF,
-      channel: DEFAULT_CHANNEL_ID,
-      ts: "1700000000.000100",
+  const metadata = () =>
+    encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" });
+
+  it("parses the reason and the request from the submitted modal", async () => {
+    const view = await openRejectModal(metadata());
+    expect(parse(submit(view, "  Tests are red on main \n"))).toEqual({
+      kind: "interaction",
+      interaction: {
+        kind: "reject_submitted",
+        user: "U0JANE",
+        channelId: DEFAULT_CHANNEL_ID,
+        messageTs: "1700000000.000100",
+        reference: REF,
+        reason: "Tests are red on main",
+      },
     });
-    const view = await openRejectModal(metadata);
-    const result = parse(submit(view, "  Tests are red on main \n"));
-    expect(result.type).toBe("view_submission");
-    const submission = result as ViewSubmissionInteraction;
-    expect(submission.reason).toBe("Tests are red on main");
-    expect(submission.modal).toEqual({
-      reference: REF,
-      channel: DEFAULT_CHANNEL_ID,
-      ts: "1700000000.000100",
-    });
-    expect(submission.user.id).toBe("U0JANE");
-    expect(submission.view.id).toBe(view.id);
-    expect(submission.view.callback_id).toBe(REJECT_MODAL_CALLBACK_ID);
-    expect(submission.view.private_metadata).toBe(metadata);
   });
 
-  it("gives an empty reason for whitespace, which Slack lets through", async () => {
-    const view = await openRejectModal(
-      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
-    );
-    expect((parse(submit(view, "   ")) as ViewSubmissionInteraction).reason).toBe("");
+  it("reports a reason of whitespace as blank, which Slack lets through", async () => {
+    const view = await openRejectModal(metadata());
+    expect(parse(submit(view, "   "))).toEqual({ kind: "blank_reason" });
     // Slack itself will not submit a required input left empty.
     expect(() => submit(view, "")).toThrow(/required input/);
   });
 
-  it("treats a null value (an optional input left empty) as an empty reason", async () => {
-    const view = await openRejectModal(
-      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
-    );
+  it("treats a null value (an optional input left empty) as blank", async () => {
+    const view = await openRejectModal(metadata());
     const payload = submit(view, "x") as {
       view: { state: { values: Record<string, Record<string, unknown>> } };
     };
     payload.view.state.values[REJECT_REASON_BLOCK_ID] = {
       [REJECT_REASON_ACTION_ID]: { type: "plain_text_input", value: null },
     };
-    expect((parse(payload) as ViewSubmissionInteraction).reason).toBe("");
+    expect(parse(payload)).toEqual({ kind: "blank_reason" });
   });
 
   it("ignores other modals", async () => {
     const view = await openRejectModal("{}", "someone_elses_modal");
     expect(parse(submit(view, "x"))).toEqual({
-      type: "ignored",
+      kind: "ignored",
       reason: 'view "someone_elses_modal" is not handled',
     });
   });
 
-  it("reports unreadable private_metadata as a bad reference", async () => {
+  it("reports unreadable private_metadata as an unreadable form, answered in the form", async () => {
     const view = await openRejectModal("not json");
-    const error = parseError(formEncodePayload(submit(view, "because")));
-    expect(error.kind).toBe("bad_reference");
-    expect(error.message).toBe(
-      "the modal carries no valid request reference: modal metadata is not valid JSON",
-    );
-    expect(error.context).toEqual({ userId: "U0JANE" });
+    expect(parse(submit(view, "because"))).toEqual({
+      kind: "unreadable_form",
+      problem: "modal metadata is not valid JSON",
+    });
   });
 
   it("refuses a submission without the reason input as malformed", async () => {
-    const view = await openRejectModal(
-      encodeModalMetadata({ reference: REF, channel: DEFAULT_CHANNEL_ID, ts: "1700000000.000100" }),
-    );
+    const view = await openRejectModal(metadata());
     const payload = submit(view, "x") as { view: { state: { values: Record<string, unknown> } } };
     payload.view.state.values = {};
-    const error = parseError(formEncodePayload(payload));
-    expect(error.kind).toBe("malformed");
-    expect(error.message).toBe(
+    expect(parseError(formEncodePayload(payload)).message).toBe(
       `view.state.values has no ${REJECT_REASON_BLOCK_ID}.${REJECT_REASON_ACTION_ID}`,
     );
   });

@@ -1,5 +1,6 @@
-// The modal that asks a rejecter why. The request reference travels in private_metadata, so any
-// replica can act on the submission.
+// The views of the reject flow: the form that asks a rejecter why (the request travels in its
+// private_metadata, see modal-metadata.ts), the answer to a blank reason, and the refusal that replaces
+// the form when the clicker may not reject.
 
 import { escapeMrkdwn, truncate } from "../../common/mrkdwn.js";
 import {
@@ -8,7 +9,7 @@ import {
   REJECT_REASON_BLOCK_ID,
   type RequestReference,
 } from "../../common/reference.js";
-import { encodeModalMetadata } from "./payload.js";
+import { encodeModalMetadata } from "./modal-metadata.js";
 
 export const MAX_REASON_LENGTH = 1000;
 
@@ -50,13 +51,17 @@ export function rejectModal(reference: RequestReference, channel: string, ts: st
 /** Slack's `response_action: errors` answer for a blank reason; null when the reason is fine. */
 export function reasonErrors(reason: string | null | undefined): object | null {
   if (reason && reason.trim().length > 0) return null;
-  return {
-    response_action: "errors",
-    errors: {
-      [REJECT_REASON_BLOCK_ID]:
-        "Please say why you are rejecting: the reason goes to GitHub and the channel.",
-    },
-  };
+  return formErrors("Please say why you are rejecting: the reason goes to GitHub and the channel.");
+}
+
+/** The answer to a submitted form the App cannot read (its metadata is not the App's): nothing changes. */
+export function unreadableFormErrors(problem: string): object {
+  return formErrors(`This form cannot be read (${truncate(problem, 200)}); nothing was changed.`);
+}
+
+/** Shown under the reason input; the form stays open. Plain text: Slack does not render mrkdwn here. */
+function formErrors(message: string): object {
+  return { response_action: "errors", errors: { [REJECT_REASON_BLOCK_ID]: message } };
 }
 
 /** Replaces the reason form when the clicker may not reject: said where they are looking. */
