@@ -1,96 +1,60 @@
-// POST /slack/interactions: verify, parse, acknowledge at once, then do the work. Nothing before the
-// signature check touches the database or an API, so a forged request costs one HMAC.
+// POST /slack/interactions, the receiver: read (capped) → verify the signature → refuse other
+// workspaces → parse into a typed Interaction → record it → acknowledge → queue it for the click path.
+// It only reads, verifies, records and acknowledges; nothing after it sees Slack's raw payload. Nothing
+// before the signature check touches the database or an API, so a forged request costs one HMAC.
+import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Logger } from "probot";
-import type { Interactions } from "../interactions.js";
-import type { SlackApi } from "./api.js";
-import { PayloadError, parseInteraction } from "./payload.js";
-import { BodyTooLargeError, readBody } from "./read-body.js";
-import { reasonErrors } from "./reject-modal.js";
+import type { Logger } from "pino";
+import { type BodySlots, readWithinLimits } from "../http/body-slots.js";
+import { answer } from "../http/respond.js";
+import { throttledLog } from "../log-throttle.js";
+import type { WorkQueue } from "../work-queue.js";
+import type { InboundStore, InboundWork } from "./inbound.js";
+import { decodeEnvelope, type Envelope, PayloadError, parseInteraction } from "./payload.js";
+import { reasonErrors, unreadableFormErrors } from "./reject-modal.js";
 import { verifySlackSignature } from "./verify.js";
+import type { WorkspacePin } from "./workspace.js";
 
 export const SLACK_ROUTE = "/slack/interactions";
-const MAX_BODY_BYTES = 1024 * 1024;
+/** Slack's interactivity payloads are a few KiB; a message's worth of blocks stays far below this. */
+export const SLACK_MAX_BODY_BYTES = 1024 * 1024;
 
-export interface BackgroundWork {
-  /** False when the queue is full: the caller should shed the request instead of acknowledging it. */
-  hasRoom(): boolean;
-  /** Queues a task; `urgent` tasks skip the queue (opening a modal must beat the 3 s trigger id). */
-  run(task: () => Promise<void>, options?: { urgent?: boolean }): void;
-  /** Resolves when every task started or queued so far has finished. */
-  idle(): Promise<void>;
-}
-
-/**
- * Work after the acknowledgement runs a bounded number at a time, so a burst of clicks cannot take
- * the event loop (and the acknowledgements with it) or memory without limit.
- */
-export function createBackgroundWork(
-  log: Logger,
-  limits: { concurrency?: number; maxQueued?: number } = {},
-): BackgroundWork {
-  const concurrency = limits.concurrency ?? 16;
-  const maxQueued = limits.maxQueued ?? 1000;
-  const queue: Array<() => Promise<void>> = [];
-  const running = new Set<Promise<void>>();
-
-  function start(task: () => Promise<void>): void {
-    const promise: Promise<void> = task()
-      .catch((error: unknown) => log.error({ err: error }, "Slack interaction failed after acknowledgement"))
-      .finally(() => {
-        running.delete(promise);
-        pump();
-      });
-    running.add(promise);
-  }
-
-  function pump(): void {
-    while (running.size < concurrency && queue.length > 0) start(queue.shift()!);
-  }
-
-  return {
-    hasRoom: () => queue.length < maxQueued,
-    run(task, options) {
-      if (options?.urgent) start(task);
-      else {
-        queue.push(task);
-        pump();
-      }
-    },
-    async idle() {
-      while (running.size > 0 || queue.length > 0) await Promise.allSettled([...running]);
-    },
-  };
-}
-
-export function slackInteractionsHandler(deps: {
+export interface SlackRouteOptions {
   signingSecret: string;
-  interactions: Interactions;
-  slack: SlackApi;
-  background: BackgroundWork;
+  workspace: Pick<WorkspacePin, "check">;
+  store: Pick<InboundStore, "saveInbound">;
+  queue: Pick<WorkQueue, "reserve">;
+  inbound: Pick<InboundWork, "run">;
+  bodies: BodySlots;
   log: Logger;
-}) {
-  const { signingSecret, interactions, slack, background, log } = deps;
-  // Forged or overloading traffic must not turn into a log flood: one line per kind per interval.
-  const warnRejected = everyInterval(log, "rejected Slack requests with a bad signature");
-  const warnShed = everyInterval(log, "shed Slack interactions: the work queue is full");
+}
+
+export function slackRoute(options: SlackRouteOptions) {
+  const { signingSecret, workspace, store, queue, inbound, bodies, log } = options;
+  // What unauthenticated or overloading traffic can trigger is logged at most once per interval.
+  const warn = {
+    body: throttledLog(log, "refused Slack request bodies"),
+    signature: throttledLog(log, "refused Slack requests with a bad signature"),
+    malformed: throttledLog(log, "refused malformed Slack interactions"),
+    workspace: throttledLog(log, "refused Slack interactions from outside the pinned workspace"),
+    shed: throttledLog(log, "shed Slack interactions: the work queue is full"),
+    replay: throttledLog(log, "dropped replayed Slack interactions", { level: "info" }),
+    store: throttledLog(log, "could not record Slack interactions: refused them (503)", { level: "error" }),
+  };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<boolean> => {
-    const path = (req.url ?? "").split("?")[0];
-    if (path !== SLACK_ROUTE) return false;
+    if ((req.url ?? "").split("?")[0] !== SLACK_ROUTE) return false;
     if (req.method !== "POST") {
-      res.writeHead(405, { allow: "POST" }).end();
+      answer(res, 405, { headers: { allow: "POST" } });
       return true;
     }
 
-    let body: Buffer;
-    try {
-      body = await readBody(req, MAX_BODY_BYTES);
-    } catch (error) {
-      // The rest of an oversized body stays unread, so the connection cannot be reused.
-      res.writeHead(error instanceof BodyTooLargeError ? 413 : 400, { connection: "close" }).end();
+    const read = await readWithinLimits(req, res, { slots: bodies, maxBytes: SLACK_MAX_BODY_BYTES });
+    if (!read.ok) {
+      warn.body({ refusal: read.refusal });
       return true;
     }
+    const body = read.body;
 
     const verified = verifySlackSignature({
       signingSecret,
@@ -99,96 +63,85 @@ export function slackInteractionsHandler(deps: {
       rawBody: body,
     });
     if (!verified.ok) {
-      warnRejected({ reason: verified.reason });
-      res.writeHead(401, { "content-type": "text/plain" }).end("invalid signature");
+      warn.signature({ reason: verified.reason });
+      answer(res, 401, { text: "invalid signature" });
       return true;
     }
 
-    if (!background.hasRoom()) {
-      // Overloaded: say so now rather than acknowledge work that would wait past any use.
-      warnShed({});
-      res.writeHead(503, { "retry-after": "5" }).end();
-      return true;
-    }
-
-    let interaction: ReturnType<typeof parseInteraction>;
+    let envelope: Envelope;
     try {
-      interaction = parseInteraction(body);
+      envelope = decodeEnvelope(body);
     } catch (error) {
-      if (!(error instanceof PayloadError)) throw error;
-      if (error.kind === "bad_reference" && error.context?.channelId) {
-        // A well-formed click on a button we cannot read: tell the clicker, change nothing.
-        const { channelId, userId } = error.context;
-        res.writeHead(200).end();
-        background.run(() =>
-          slack.postEphemeral(
-            channelId,
-            userId,
-            `This approval button is not valid (${error.message}); nothing was changed.`,
-          ),
-        );
-        return true;
+      return malformed(error);
+    }
+    const pin = workspace.check(envelope.origin);
+    if (!pin.ok) {
+      if (pin.status === 503) {
+        warn.workspace({ reason: pin.reason });
+        answer(res, 503, { text: "not ready", headers: { "retry-after": "5" } });
+      } else {
+        warn.workspace({ reason: pin.reason, ...envelope.origin });
+        answer(res, 403, { text: "this App does not serve that workspace" });
       }
-      log.warn({ problem: error.message }, "malformed Slack interaction");
-      res.writeHead(400, { "content-type": "text/plain" }).end("malformed payload");
       return true;
     }
 
-    switch (interaction.type) {
-      case "block_actions": {
-        res.writeHead(200).end();
-        const click = {
-          user: interaction.user.id,
-          channelId: interaction.channel.id,
-          messageTs: interaction.message.ts,
-          messageBlocks: interaction.message.blocks,
-          reference: interaction.reference,
-        };
-        const triggerId = interaction.trigger_id;
-        if (interaction.action === "approve") background.run(() => interactions.approve(click));
-        else background.run(() => interactions.rejectClicked(click, triggerId), { urgent: true });
-        return true;
-      }
-      case "view_submission": {
-        const errors = reasonErrors(interaction.reason);
-        if (errors) {
-          res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(errors));
-          return true;
-        }
-        res.writeHead(200).end();
-        const { modal, reason, user } = interaction;
-        background.run(() =>
-          interactions.rejectSubmitted({
-            user: user.id,
-            channelId: modal.channel,
-            messageTs: modal.ts,
-            reference: modal.reference,
-            reason,
-          }),
-        );
-        return true;
-      }
-      default:
-        res.writeHead(200).end();
-        return true;
+    let parsed: ReturnType<typeof parseInteraction>;
+    try {
+      parsed = parseInteraction(envelope);
+    } catch (error) {
+      return malformed(error);
     }
-  };
-}
+    if (parsed.kind === "ignored") {
+      answer(res, 200);
+      return true;
+    }
+    // Answered in the form itself, synchronously: nothing to record.
+    if (parsed.kind === "blank_reason") {
+      answer(res, 200, { json: reasonErrors("") });
+      return true;
+    }
+    if (parsed.kind === "unreadable_form") {
+      answer(res, 200, { json: unreadableFormErrors(parsed.problem) });
+      return true;
+    }
+    const { interaction } = parsed;
 
-/** A warning logged at most once per interval, with how many occurrences it stands for. */
-export function everyInterval(
-  log: Logger,
-  message: string,
-  intervalMs = 10_000,
-  now: () => number = Date.now,
-) {
-  let last = Number.NEGATIVE_INFINITY;
-  let count = 0;
-  return (fields: Record<string, unknown>): void => {
-    count += 1;
-    if (now() - last < intervalMs) return;
-    log.warn({ ...fields, count }, message);
-    last = now();
-    count = 0;
+    // A place in the queue first: once recorded, an interaction must be handled, so none is recorded
+    // that could not be queued.
+    const reservation = queue.reserve();
+    if (!reservation) {
+      warn.shed({ kind: interaction.kind });
+      answer(res, 503, { text: "busy", headers: { "retry-after": "5" } });
+      return true;
+    }
+    const inboundId = createHash("sha256").update(body).digest("hex");
+    let fresh: boolean;
+    try {
+      fresh = await store.saveInbound({ id: inboundId, receivedAt: new Date(), body: body.toString("utf8") });
+    } catch (error) {
+      reservation.release();
+      // Not recorded, so not acknowledged: Slack shows the clicker that it failed.
+      warn.store({ err: error });
+      answer(res, 503, { text: "cannot record the interaction", headers: { "retry-after": "5" } });
+      return true;
+    }
+    if (!fresh) {
+      // The same signed body again (a replay within Slack's 5-minute window): acknowledged, dropped.
+      reservation.release();
+      warn.replay({ kind: interaction.kind });
+      answer(res, 200);
+      return true;
+    }
+    answer(res, 200);
+    inbound.run(reservation, interaction, inboundId, interaction.kind === "reject_clicked");
+    return true;
+
+    function malformed(error: unknown): boolean {
+      if (!(error instanceof PayloadError)) throw error;
+      warn.malformed({ problem: error.message });
+      answer(res, 400, { text: "malformed payload" });
+      return true;
+    }
   };
 }
