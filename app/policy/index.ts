@@ -1,8 +1,7 @@
 // The policy module's public face.
 export { formatProblem, PolicyError, type PolicyProblem } from "./errors.js";
 export {
-  type ConfigFileInfo,
-  type ConfigReader,
+  type ContentsReader,
   createPolicyLoader,
   type PolicyLoader,
   type PolicyLoaderOptions,

@@ -3,16 +3,20 @@
 
 export function closestKey(input: string, known: readonly string[]): string | undefined {
   const wanted = normalise(input);
+  const allowed = Math.max(1, Math.min(3, Math.floor(wanted.length / 4)));
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
-    const distance = editDistance(wanted, normalise(candidate));
+    const target = normalise(candidate);
+    // The distance is at least the difference in length: skip the table for keys far off (a key can
+    // be as long as the file, and the table is length × length).
+    if (Math.abs(wanted.length - target.length) > allowed) continue;
+    const distance = editDistance(wanted, target);
     if (distance < bestDistance) {
       best = candidate;
       bestDistance = distance;
     }
   }
-  const allowed = Math.max(1, Math.min(3, Math.floor(wanted.length / 4)));
   return bestDistance <= allowed ? best : undefined;
 }
 

@@ -16,9 +16,19 @@ export const POLICY_LIMITS = {
   maxRequiredApprovals: 20,
   minExpireAfterMs: 60_000,
   maxExpireAfterMs: 30 * 24 * 60 * 60_000,
-  /** Larger files are refused outright: a policy is a few lines. */
+  /** Larger files are refused before they are parsed: a policy is a few lines. */
   maxFileBytes: 256 * 1024,
+  /** Alias uses (`*name`) in the whole file: each can repeat a whole list wherever it appears. */
+  maxAliases: 50,
+  // Counts no real organisation reaches; past them, validation would be work an attacker chooses.
+  maxEnvironments: 500,
+  maxUsersPerEnvironment: 1000,
+  maxGroupsPerEnvironment: 100,
+  maxGithubUsers: 20_000,
 } as const;
+
+/** Keys that name JavaScript object machinery: refused wherever they appear, never looked up. */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
 export interface EnvironmentRules {
   /** The `environments` key that matched, as written in the policy (`default` for the fallback). */

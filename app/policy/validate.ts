@@ -1,7 +1,10 @@
 // Checks the policy's data (already parsed from YAML) and turns it into a Policy. Every problem is
-// collected, not just the first, so one round of edits can fix them all.
+// counted, not just the first, so one round of edits can fix them all; the first few are kept.
+// The work is linear in the data, and the counts are bounded (POLICY_LIMITS) before any list is
+// walked, so a hostile file costs no more than a large legal one. Keys are read as own properties
+// only, and JavaScript's object machinery (`__proto__`, `constructor`, `prototype`) is never a key.
 
-import { formatPath, PolicyError, type PolicyProblem } from "./errors.js";
+import { clip, formatPath, MAX_LISTED, PolicyError, type PolicyProblem } from "./errors.js";
 import { closestKey } from "./suggest.js";
 import {
   type EnvironmentRules,
@@ -9,6 +12,7 @@ import {
   POLICY_DEFAULTS,
   POLICY_LIMITS,
   type Policy,
+  RESERVED_KEYS,
   SLACK_GROUP_ID,
   SLACK_USER_ID,
 } from "./types.js";
@@ -18,7 +22,7 @@ type PathSegment = string | number;
 export type LineLocator = (path: readonly PathSegment[], at: "key" | "value") => number | undefined;
 
 const TOP_KEYS = ["environments", "github-users"] as const;
-/** Resolved by Probot's config loader before the data reaches us; tolerated when parsing raw text. */
+/** Probot's way of pulling in another file; refused: who may approve comes from one known place. */
 const EXTENDS_KEY = "_extends";
 const ENVIRONMENT_KEYS = ["approvers", "required-approvals", "allow-self-approval", "expire-after"] as const;
 const APPROVER_KEYS = ["users", "groups"] as const;
@@ -31,7 +35,11 @@ const EXAMPLE_APPROVERS = "approvers: { users: [U0123ABCD], groups: [S0123ABCD] 
 
 export function validatePolicyData(data: unknown, source: string, locate?: LineLocator): Policy {
   const problems: PolicyProblem[] = [];
+  let total = 0;
   const report = (path: readonly PathSegment[], message: string, at: "key" | "value" = "value") => {
+    total++;
+    // Only what the message will show is located and kept.
+    if (problems.length >= MAX_LISTED) return;
     const problem: PolicyProblem = { path: formatPath(path), message };
     const line = locate?.(path, at);
     if (line !== undefined) problem.line = line;
@@ -53,11 +61,22 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
   const misspelt = new Set<string>();
   for (const key of Object.keys(data)) {
     if ((TOP_KEYS as readonly string[]).includes(key)) continue;
-    if (key === EXTENDS_KEY && typeof data[key] === "string") continue;
+    if (key === EXTENDS_KEY) {
+      report(
+        [key],
+        "unknown key; a policy cannot extend another file: write it out here (only this file is read, or the organization's .github repository when the repository has none)",
+        "key",
+      );
+      continue;
+    }
+    if (RESERVED_KEYS.has(key)) {
+      report([key], unknownKey(key, TOP_KEYS), "key");
+      continue;
+    }
     const suggestion = closestKey(key, TOP_KEYS);
     if (suggestion) misspelt.add(suggestion);
     const value = data[key];
-    const looksLikeEnvironment = isMapping(value) && ENVIRONMENT_KEYS.some((k) => k in value);
+    const looksLikeEnvironment = isMapping(value) && ENVIRONMENT_KEYS.some((k) => Object.hasOwn(value, k));
     report(
       [key],
       looksLikeEnvironment
@@ -67,7 +86,7 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
     );
   }
 
-  if (!("environments" in data)) {
+  if (!Object.hasOwn(data, "environments")) {
     if (!misspelt.has("environments")) {
       report(["environments"], "required: list the environments and who may approve them");
     }
@@ -77,10 +96,20 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
       report(["environments"], `must be a mapping of environment names to rules, found ${describe(envs)}`);
     } else if (Object.keys(envs).length === 0) {
       report(["environments"], "lists no environments, so nobody could approve anything");
+    } else if (Object.keys(envs).length > POLICY_LIMITS.maxEnvironments) {
+      report(
+        ["environments"],
+        `lists ${Object.keys(envs).length} environments; at most ${POLICY_LIMITS.maxEnvironments} are allowed (environments.default covers the rest)`,
+        "key",
+      );
     } else {
       const seen = new Map<string, string>();
       for (const [name, value] of Object.entries(envs)) {
         const path = ["environments", name];
+        if (RESERVED_KEYS.has(name)) {
+          report(path, `"${name}" is reserved and cannot name an environment`, "key");
+          continue;
+        }
         if (
           !name ||
           name.length > MAX_ENVIRONMENT_NAME ||
@@ -103,7 +132,7 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
     }
   }
 
-  if ("github-users" in data) {
+  if (Object.hasOwn(data, "github-users")) {
     const map = data["github-users"];
     if (map === null) {
       // An empty `github-users:` is harmless.
@@ -111,6 +140,12 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
       report(
         ["github-users"],
         `must be a mapping of Slack user IDs to GitHub logins, found ${describe(map)}`,
+      );
+    } else if (Object.keys(map).length > POLICY_LIMITS.maxGithubUsers) {
+      report(
+        ["github-users"],
+        `maps ${Object.keys(map).length} Slack users; at most ${POLICY_LIMITS.maxGithubUsers} are allowed`,
+        "key",
       );
     } else {
       for (const [slackId, login] of Object.entries(map)) {
@@ -133,7 +168,7 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
     }
   }
 
-  if (problems.length > 0) throw new PolicyError(source, problems);
+  if (total > 0) throw new PolicyError(source, problems, total);
   return { source, environments, githubUsers };
 }
 
@@ -171,7 +206,7 @@ function validateEnvironment(
   const users: string[] = [];
   const groups: string[] = [];
   const approversPath = [...path, "approvers"];
-  if (!("approvers" in value)) {
+  if (!Object.hasOwn(value, "approvers")) {
     // A misspelt `approvers` is already reported as such.
     if (!misspelt.has("approvers"))
       counting(approversPath, `required: who may approve, e.g. ${EXAMPLE_APPROVERS}`);
@@ -190,14 +225,14 @@ function validateEnvironment(
           counting([...approversPath, key], unknownKey(key, APPROVER_KEYS), "key");
         }
       }
-      collectIds(approvers.users, [...approversPath, "users"], userIdProblem, users, counting);
-      collectIds(approvers.groups, [...approversPath, "groups"], groupIdProblem, groups, counting);
+      collectIds(approvers.users, [...approversPath, "users"], USER_LIST, users, counting);
+      collectIds(approvers.groups, [...approversPath, "groups"], GROUP_LIST, groups, counting);
     }
   }
 
   let requiredApprovals: number = POLICY_DEFAULTS.requiredApprovals;
   const requiredPath = [...path, "required-approvals"];
-  if ("required-approvals" in value) {
+  if (Object.hasOwn(value, "required-approvals")) {
     const n = value["required-approvals"];
     const max = POLICY_LIMITS.maxRequiredApprovals;
     if (typeof n !== "number" || !Number.isInteger(n) || n < 1 || n > max) {
@@ -208,7 +243,7 @@ function validateEnvironment(
   }
 
   let allowSelfApproval: boolean = POLICY_DEFAULTS.allowSelfApproval;
-  if ("allow-self-approval" in value) {
+  if (Object.hasOwn(value, "allow-self-approval")) {
     const flag = value["allow-self-approval"];
     if (typeof flag !== "boolean") {
       counting([...path, "allow-self-approval"], `must be true or false, found ${describe(flag)}`);
@@ -218,7 +253,7 @@ function validateEnvironment(
   }
 
   let expireAfterMs = parseDuration(POLICY_DEFAULTS.expireAfter) as number;
-  if ("expire-after" in value) {
+  if (Object.hasOwn(value, "expire-after")) {
     const raw = value["expire-after"];
     const ms = typeof raw === "string" ? parseDuration(raw) : undefined;
     if (ms === undefined) {
@@ -252,10 +287,28 @@ function validateEnvironment(
   return { name, users, groups, requiredApprovals, allowSelfApproval, expireAfterMs };
 }
 
+interface IdList {
+  problemOf(id: string): string | undefined;
+  max: number;
+  tooMany(count: number): string;
+}
+
+const USER_LIST: IdList = {
+  problemOf: userIdProblem,
+  max: POLICY_LIMITS.maxUsersPerEnvironment,
+  tooMany: (n) =>
+    `lists ${n} users; at most ${POLICY_LIMITS.maxUsersPerEnvironment} are allowed (a Slack user group can hold any number)`,
+};
+const GROUP_LIST: IdList = {
+  problemOf: groupIdProblem,
+  max: POLICY_LIMITS.maxGroupsPerEnvironment,
+  tooMany: (n) => `lists ${n} groups; at most ${POLICY_LIMITS.maxGroupsPerEnvironment} are allowed`,
+};
+
 function collectIds(
   list: unknown,
   path: PathSegment[],
-  problemOf: (id: string) => string | undefined,
+  kind: IdList,
   into: string[],
   report: (path: readonly PathSegment[], message: string, at?: "key" | "value") => void,
 ): void {
@@ -267,14 +320,22 @@ function collectIds(
     );
     return;
   }
+  if (list.length > kind.max) {
+    report(path, kind.tooMany(list.length));
+    return;
+  }
+  const seen = new Set<string>();
   list.forEach((item, index) => {
     if (typeof item !== "string") {
       report([...path, index], `must be a Slack ID, found ${describe(item)}`);
       return;
     }
-    const problem = problemOf(item);
+    const problem = kind.problemOf(item);
     if (problem) report([...path, index], problem);
-    else if (!into.includes(item)) into.push(item);
+    else if (!seen.has(item)) {
+      seen.add(item);
+      into.push(item);
+    }
   });
 }
 
@@ -325,8 +386,4 @@ function describe(value: unknown): string {
   if (value instanceof Date) return "a date";
   if (typeof value === "object") return "a mapping";
   return typeof value;
-}
-
-function clip(text: string): string {
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
