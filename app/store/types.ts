@@ -16,7 +16,7 @@ export interface Decider {
 
 export interface NewRequest {
   requestId: string;
-  /** `owner/name`; look-ups ignore case, as GitHub does. */
+  /** `owner/name`; look-ups ignore case, as GitHub does (stored, and read back, lower-cased). */
   repository: string;
   runId: number;
   runAttempt: number;
@@ -169,11 +169,19 @@ export interface Store {
   /** The gate for a run and environment, environment ignoring case. */
   getGate(repository: string, runId: number, environment: string): Promise<GateRow | undefined>;
 
-  /** Records effects (see `NewEffect.onConflict`), all or none. */
+  /**
+   * Records effects (see `NewEffect.onConflict`), all or none. An effect belongs to a saved request
+   * (its `requestId` must exist). `refresh` keeps a live lease and the last `result` (e.g. the check run
+   * to update rather than create again). An id given twice in one call counts once, as given last.
+   */
   addEffects(effects: NewEffect[], now: Date): Promise<void>;
   /** The request's effects, oldest first. */
   listEffects(requestId: string): Promise<EffectRow[]>;
-  /** `waiting` effects of these kinds for the request become `due` now (e.g. the gate has arrived). */
+  /**
+   * `waiting` effects of these kinds for the request become `due` now (e.g. the gate has arrived). A
+   * `due` effect of these kinds under a live claim gets a new generation instead: that claim may have
+   * looked for what just arrived and not found it, so its `waiting` (or `done`) leaves it `due`.
+   */
   wakeEffects(requestId: string, kinds: EffectKind[], now: Date): Promise<void>;
   /**
    * Claims one effect for this caller: true when it is `due`, nextAttemptAt <= now and no live lease is
@@ -185,6 +193,10 @@ export interface Store {
   /**
    * Ends a claim. `done` becomes `due` again instead when the effect was refreshed since the claim
    * (generation changed); `retry` counts an attempt; the lease is released in every case.
+   * On a stale generation `failed` and `waiting` also leave it `due`, and `retry` neither counts nor
+   * delays it (the newer payload has not been tried). `done` stores `result` (when given) either way.
+   * `obsolete` applies whatever the generation, and also to a `waiting` effect nobody claimed (the run
+   * ended before its gate). `done`, `obsolete` and `failed` are final: a late finish changes nothing.
    */
   finishEffect(id: string, generation: number, outcome: EffectOutcome, now: Date): Promise<void>;
 
