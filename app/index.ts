@@ -28,6 +28,8 @@ export interface AppOptions {
   /** How often to run due effects; 0 turns the timer off (tests call sweep themselves). */
   sweepIntervalMs?: number;
   policyTtlMs?: number;
+  /** The clock decisions, expiry and effect retries go by (tests move it). */
+  now?: () => Date;
   /** The ingress's limits and timers (tests shorten them). */
   ingress?: IngressOptions["tuning"];
 }
@@ -54,14 +56,12 @@ export function slackDeployGate(
     const installations = createInstallations(app);
     const runs = createRuns();
     const policies = createPolicyLoader({ ttlMs: options.policyTtlMs ?? 60_000 });
-    const runner = createEffectRunner({
-      store,
-      handlers: effectHandlers({ slack, installations, runs }),
-      log,
-    });
-    const authorizer = createAuthorizer({ store, installations, runs, policies, slack });
-    const clicks = createClickHandler({ store, authorizer, runner, slack, log });
-    const events = createGitHubEventHandler({ store, runner, policies });
+    const now = options.now ?? (() => new Date());
+    const handlers = effectHandlers({ slack, installations, runs });
+    const runner = createEffectRunner({ store, handlers, log, now });
+    const authorizer = createAuthorizer({ store, installations, runs, policies, slack, now });
+    const clicks = createClickHandler({ store, authorizer, runner, slack, log, now });
+    const events = createGitHubEventHandler({ store, runner, policies, now });
 
     const ingress = createIngress({
       store,

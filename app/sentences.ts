@@ -84,7 +84,7 @@ export function voteCameAfterDecision(
 ): string {
   const by = deciders.length ? ` by ${mentions(deciders.map((d) => d.slackUserId))}` : "";
   const verb = vote === "approve" ? "approval" : "rejection";
-  return `Your ${verb} came after the decision: the request was already ${decision}${by}, so your ${verb} did not count.`;
+  return `Your ${verb} came after the decision and did not count: the request had been ${decision}${by} a moment before.`;
 }
 
 export function reasonFormFailed(): string {

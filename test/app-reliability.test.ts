@@ -83,7 +83,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     const row = await h.store.getRequest(requestId);
     expect(row?.decision).toBe("approved");
     expect(row?.decidedBy).toHaveLength(2);
-    expect(row?.delivery).toBe("delivered");
+    expect((await h.effect(requestId, "github.review"))?.state).toBe("done");
     // Clicks handled after the decision are told so instead of voting.
     const votes = await h.store.listVotes(requestId);
     expect(votes.length).toBeGreaterThanOrEqual(2);
@@ -131,33 +131,30 @@ describe.each(backends)("reliability on %s", (backend) => {
 
   it("retries after GitHub answers 502, and says so in Slack until it succeeds", async () => {
     const { run, message } = await h.newRequest();
-    // Three failures exhaust the in-line retries; the sweep delivers later.
-    h.github.failNext({ method: "POST", path: /deployment_protection_rule$/ }, 502, 3);
+    // No in-line retry: the one failure is recorded and the sweep tries again when it is due.
+    h.github.failNext({ method: "POST", path: /deployment_protection_rule$/ }, 502, 1);
     await h.click(message, "approve", USERS.alice);
     await h.settle();
 
     expect(reviewsOf(run)).toEqual([]);
+    expect(reviewCalls(run)).toHaveLength(1);
     const waiting = statusText(h.message(message.ts))!;
-    expect(waiting).toContain("GitHub has not accepted it yet");
+    expect(waiting).toContain("GitHub has not accepted it yet (GitHub answered 502)");
     expect(waiting).not.toContain("deployment resumed");
-    const requestId = String(message.metadata?.event_payload.request_id);
-    const row = await h.store.getRequest(requestId);
-    expect(row?.delivery).toBe("due");
-    expect(row?.deliveryAttempts).toBe(1);
+    const requestId = h.requestIdOf(message);
+    const review = await h.effect(requestId, "github.review");
+    expect(review).toMatchObject({ state: "due", attempts: 1, lastError: "GitHub answered 502" });
 
     // Not due yet: the sweep leaves it alone.
     await h.handle.sweep();
-    expect(reviewsOf(run)).toEqual([]);
+    expect(reviewCalls(run)).toHaveLength(1);
 
-    // Make it due now, as time passing would.
-    await h.store.finishDelivery(requestId, {
-      state: "retry",
-      error: "test",
-      nextAttemptAt: new Date(Date.now() - 1000),
-    });
+    // Once it is due, the sweep delivers it and the message catches up.
+    h.advanceClock(review!.nextAttemptAt!.getTime() - Date.now() + 1000);
     await h.handle.sweep();
     expect(reviewsOf(run)).toHaveLength(1);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
+    expect(h.threadOf(message.ts).join("\n")).toContain("GitHub accepted the decision");
   });
 
   it("refuses clicks on a run that was cancelled before anyone decided", async () => {
@@ -198,8 +195,8 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.github.sendWebhook("workflow_run", h.github.workflowRunCompletedPayload(REPO, run));
     const status = statusText(h.message(message.ts))!;
     expect(status).toContain("not applied: the run finished (cancelled) before GitHub took the decision");
-    const row = await h.store.getRequest(String(message.metadata?.event_payload.request_id));
-    expect(row?.delivery).toBe("obsolete");
+    const review = await h.effect(h.requestIdOf(message), "github.review");
+    expect(review?.state).toBe("obsolete");
     await h.handle.sweep();
     expect(reviewsOf(run)).toEqual([]);
   });

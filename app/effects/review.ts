@@ -40,9 +40,10 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
       try {
         octokit = await installations.client(gate.installationId);
         // The gate webhook does not say which attempt waits: a decision for an earlier attempt must
-        // not pass a re-run's gate, so the run is read unless the deciding click just read it.
+        // not pass a re-run's gate, so the run is read, unless the deciding click found the gate
+        // already there and read the run a moment ago.
         run =
-          runs.recent(request.repository, request.runId, FRESH_RUN_MS, now) ??
+          (known && runs.recent(request.repository, request.runId, FRESH_RUN_MS, now)) ||
           (await runs.get(octokit, request.repository, request.runId));
       } catch (error) {
         return failed(effect, now, error);

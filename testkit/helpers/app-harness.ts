@@ -13,7 +13,7 @@ import { type AppHandle, slackDeployGate } from "../../app/index.js";
 import { createReadiness } from "../../app/ops/readiness.js";
 import { opsRoutes } from "../../app/ops/routes.js";
 import { openStore } from "../../app/store/index.js";
-import type { Store } from "../../app/store/types.js";
+import type { EffectKind, EffectRow, Store } from "../../app/store/types.js";
 import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
 import { createSlackClient, postRequestMessage } from "../../src/slack.js";
@@ -104,6 +104,12 @@ export interface Harness {
   /** Submits the reject modal most recently opened for `user`. */
   submitReason(user: string, reason: string): Promise<RouteResponse>;
   gate(runId: number, environment?: string): Promise<void>;
+  /** Moves the App's clock forward (decisions, expiry, when effects are due). */
+  advanceClock(ms: number): void;
+  /** The request id a posted request message carries. */
+  requestIdOf(message: FakeMessage): string;
+  /** The request's effect of this kind (`github.review`, `slack.update`, …). */
+  effect(requestId: string, kind: EffectKind): Promise<EffectRow | undefined>;
   /** Waits for every acknowledged interaction to finish its work. */
   settle(): Promise<void>;
   message(ts: string): FakeMessage;
@@ -167,6 +173,7 @@ export async function startHarness(
         slackApiUrl: slack.url,
         sweepIntervalMs: 0,
         policyTtlMs: 60_000,
+        now: () => new Date(Date.now() + clockOffsetMs),
         ingress: { workspaceRetryMs: 50 },
       },
       (h) => {
@@ -207,6 +214,7 @@ export async function startHarness(
   await start();
 
   let lastRun = 0;
+  let clockOffsetMs = 0;
   const harness: Harness = {
     slack,
     github,
@@ -311,6 +319,15 @@ export async function startHarness(
       const answer = await github.sendDeploymentProtectionRule(REPO, runId, environment);
       if (answer.status >= 300)
         throw new Error(`the App answered the webhook with ${answer.status}: ${answer.body}`);
+    },
+    advanceClock(ms) {
+      clockOffsetMs += ms;
+    },
+    requestIdOf(message) {
+      return String(message.metadata?.event_payload.request_id);
+    },
+    async effect(requestId, kind) {
+      return (await store.listEffects(requestId)).find((e) => e.id === `${requestId}:${kind}`);
     },
     settle: () => handle.idle(),
     message(ts) {
