@@ -100,6 +100,7 @@ export function createWorkspacePin(options: WorkspacePinOptions): WorkspacePin {
       } catch (error) {
         lookUpFailed({ problem: describe(error), retryInMs: delay });
       }
+      if (stopped) return;
       await sleep(delay);
       delay = Math.min(delay * 2, maxDelay);
     }
