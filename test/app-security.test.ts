@@ -248,10 +248,13 @@ describe.each(backends)("security on %s", (backend) => {
     });
   });
 
-  it("reports the database in /healthz", async () => {
-    const answer = await fetch(`${h.appUrl}/healthz`);
-    expect(answer.status).toBe(200);
-    expect(await answer.json()).toEqual({ ok: true, database: backend });
+  it("answers /healthz while alive, and /readyz only while the database and the key work", async () => {
+    const live = await fetch(`${h.appUrl}/healthz`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toEqual({ ok: true });
+    const ready = await fetch(`${h.appUrl}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, database: "ok", githubKey: "ok" });
     expect(h.github.reviews.every((r) => r.repository === REPO)).toBe(true);
   });
 });
