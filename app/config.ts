@@ -1,5 +1,6 @@
 // The App's settings, read once from the environment. A missing or malformed setting stops start-up
 // with one line that names it; nothing here ever echoes a secret's value.
+import { createPrivateKey } from "node:crypto";
 import { readFileSync } from "node:fs";
 
 export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
@@ -20,6 +21,10 @@ export interface AppConfig {
   githubApiUrl: string;
   /** How often undelivered decisions are retried (SWEEP_INTERVAL_MS, default 30 s). */
   sweepIntervalMs: number;
+  /** How long SIGTERM waits for work in flight before the process exits (SHUTDOWN_TIMEOUT_MS, default 10 s). */
+  shutdownTimeoutMs: number;
+  /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  metricsToken: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -46,6 +51,8 @@ export function loadConfig(env: Env): AppConfig {
     logLevel: logLevel(env),
     githubApiUrl: githubApiUrl(env),
     sweepIntervalMs: sweepInterval(env),
+    shutdownTimeoutMs: shutdownTimeout(env),
+    metricsToken: metricsToken(env),
   };
 }
 
@@ -83,6 +90,14 @@ function privateKey(env: Env): string {
   }
   if (!/-----BEGIN (RSA )?PRIVATE KEY-----[\s\S]+-----END (RSA )?PRIVATE KEY-----/.test(key)) {
     throw new ConfigError(`${name} is not a PEM private key (expected "-----BEGIN RSA PRIVATE KEY-----")`);
+  }
+  try {
+    // A damaged key would otherwise fail only at the first GitHub call; GitHub App keys are RSA.
+    if (createPrivateKey(key).asymmetricKeyType !== "rsa") throw new Error("not RSA");
+  } catch {
+    throw new ConfigError(
+      `${name} is not a usable RSA private key (download a new one from the App's settings)`,
+    );
   }
   return key;
 }
@@ -144,4 +159,21 @@ function sweepInterval(env: Env): number {
     throw new ConfigError("SWEEP_INTERVAL_MS must be a number of milliseconds, at least 1000");
   }
   return Number(value);
+}
+
+function shutdownTimeout(env: Env): number {
+  const value = optional(env, "SHUTDOWN_TIMEOUT_MS");
+  if (value === undefined) return 10_000;
+  if (!/^\d{1,9}$/.test(value) || Number(value) < 1000 || Number(value) > 600_000) {
+    throw new ConfigError("SHUTDOWN_TIMEOUT_MS must be a number of milliseconds from 1000 to 600000");
+  }
+  return Number(value);
+}
+
+function metricsToken(env: Env): string | undefined {
+  const value = optional(env, "METRICS_TOKEN");
+  if (value !== undefined && value.length < 16) {
+    throw new ConfigError("METRICS_TOKEN must be at least 16 characters (or unset to leave /metrics open)");
+  }
+  return value;
 }
