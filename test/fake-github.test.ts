@@ -564,6 +564,11 @@ describe("responses match GitHub's description", () => {
       check_name: "slack-deploy-gate",
     });
     expect(listed.check_runs.map((c) => c.id)).toEqual([created.id]);
+    fake.setFile(
+      "acme/web",
+      ".github/workflows/deploy.yml",
+      "on:\n  workflow_dispatch:\n    inputs:\n      a: {}\n",
+    );
     const dispatched = await octokit.rest.actions.createWorkflowDispatch({
       ...repo,
       workflow_id: "deploy.yml",

@@ -24,7 +24,7 @@ export interface AppIdentity {
 }
 
 export const APP_PERMISSIONS = {
-  actions: "read",
+  actions: "write",
   checks: "write",
   contents: "read",
   deployments: "write",
@@ -46,15 +46,17 @@ export function nodeId(kind: string, id: number | string): string {
 
 export function simpleUser(urls: Urls, login: string, type: "User" | "Organization" | "Bot" = "User") {
   const id = stableId(login);
-  const url = `${urls.api}/users/${login}`;
+  // Bots' logins end in `[bot]`, which URLs carry percent-encoded.
+  const path = encodeURIComponent(login);
+  const url = `${urls.api}/users/${path}`;
   return {
     login,
     id,
     node_id: nodeId(type, id),
-    avatar_url: `${urls.web}/avatars/${login}`,
+    avatar_url: `${urls.web}/avatars/${path}`,
     gravatar_id: "",
     url,
-    html_url: `${urls.web}/${login}`,
+    html_url: `${urls.web}/${path}`,
     followers_url: `${url}/followers`,
     following_url: `${url}/following{/other_user}`,
     gists_url: `${url}/gists{/gist_id}`,
@@ -369,7 +371,8 @@ export function workflowRun(
   headCommit: CommitState | undefined,
 ) {
   const api = `${urls.api}/repos/${repo.fullName}/actions/runs/${run.runId}`;
-  const workflowFile = `.github/workflows/${run.workflowName.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.yml`;
+  const workflowFile =
+    run.workflowPath ?? `.github/workflows/${run.workflowName.toLowerCase().replace(/[^a-z0-9]+/g, "-")}.yml`;
   return {
     id: run.runId,
     name: run.workflowName,
@@ -418,7 +421,7 @@ export function workflowRun(
     },
     repository: minimalRepository(urls, repo),
     head_repository: minimalRepository(urls, repo),
-    display_title: headCommit?.message.split("\n")[0] ?? run.workflowName,
+    display_title: run.displayTitle ?? headCommit?.message.split("\n")[0] ?? run.workflowName,
   };
 }
 

@@ -5,6 +5,7 @@ import type { AppIdentity, Urls } from "./github-objects.js";
 import * as objects from "./github-objects.js";
 import type { GitHubState, RepositoryState } from "./github-state.js";
 import { normalizePath } from "./github-state.js";
+import { workflowHandlers } from "./github-workflows.js";
 
 export const DOCS = "https://docs.github.com/rest";
 
@@ -40,6 +41,8 @@ export interface Reply {
   text?: { contentType: string; content: string };
   /** Set when the request is one the real API refuses for a reason the schema cannot express. */
   violation?: string;
+  /** Extra response headers (an ETag, the rate-limit headers of the credential). */
+  headers?: Record<string, string>;
 }
 
 export interface RouteContext {
@@ -263,22 +266,6 @@ export const handlers: Record<string, Handler> = {
     },
   },
 
-  "actions/create-workflow-dispatch": {
-    needs: "repository",
-    handle(ctx, call) {
-      const repo = repoOf(call);
-      const body = call.body as { ref: string; inputs?: Record<string, unknown> };
-      if (!ctx.state.filesAt(repo, body.ref)) return error(422, `No ref found for: ${body.ref}`);
-      ctx.dispatches.push({
-        repository: repo.fullName,
-        workflowId: call.params.workflow_id ?? "",
-        ref: body.ref,
-        inputs: body.inputs ?? {},
-      });
-      return { status: 204 };
-    },
-  },
-
   "checks/create": {
     needs: "repository",
     handle(ctx, call) {
@@ -353,6 +340,8 @@ export const handlers: Record<string, Handler> = {
       return { status: 200, body: { total_count: listed.length, check_runs: listed } };
     },
   },
+
+  ...workflowHandlers,
 };
 
 /** GitHub requires a conclusion for a completed check run; the description cannot say so. */

@@ -46,6 +46,10 @@ export interface RunState {
   actor: string;
   triggeringActor: string;
   workflowName: string;
+  /** `.github/workflows/<file>`; derived from the workflow's name when not given. */
+  workflowPath?: string;
+  /** What GitHub shows as the run's title (the evaluated `run-name`); the commit title when not given. */
+  displayTitle?: string;
   event: string;
   status: RunStatus;
   conclusion: RunConclusion;
@@ -83,6 +87,8 @@ export interface NewRun {
   actor: string;
   triggeringActor?: string;
   workflowName?: string;
+  workflowPath?: string;
+  displayTitle?: string;
   event?: string;
   waitingEnvironments?: string[];
 }
@@ -220,6 +226,8 @@ export class GitHubState {
       actor: r.actor,
       triggeringActor: r.triggeringActor ?? r.actor,
       workflowName: r.workflowName ?? "Deploy",
+      ...(r.workflowPath ? { workflowPath: r.workflowPath } : {}),
+      ...(r.displayTitle ? { displayTitle: r.displayTitle } : {}),
       event: r.event ?? "push",
       status: gated.length ? "waiting" : "in_progress",
       conclusion: null,
@@ -233,6 +241,11 @@ export class GitHubState {
 
   run(fullName: string, runId: number): RunState | undefined {
     return this.runs.get(runKey(fullName, runId));
+  }
+
+  /** A repository's runs, oldest first. */
+  listRuns(fullName: string): RunState[] {
+    return [...this.runs.values()].filter((run) => key(run.repository) === key(fullName));
   }
 
   mustRun(fullName: string, runId: number): RunState {

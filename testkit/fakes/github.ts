@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES }
 import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
+import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
 import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
 import {
@@ -62,6 +63,8 @@ export interface FakeGitHub {
   requests: RecordedRequest[];
   reviews: Review[];
   dispatches: Dispatch[];
+  /** Per credential (`GITHUB_TOKEN owner/repo`, `installation 77`, `app`): requests counted and 304s. */
+  rateLimits: Map<string, RateLimitUse>;
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
   addRepository(r: {
     fullName: string;
@@ -94,7 +97,13 @@ export interface FakeGitHub {
   pushPayload(repository: string, files: string[]): object;
   /** `workflow_run` `completed` for the run as it is now (cancel or finish it first). */
   workflowRunCompletedPayload(repository: string, runId: number): object;
-  failNext(match: { method?: string; path: RegExp }, status: number, times?: number): void;
+  /** The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message. */
+  failNext(
+    match: { method?: string; path: RegExp },
+    status: number,
+    times?: number,
+    extra?: { headers?: Record<string, string>; message?: string },
+  ): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
 }
@@ -104,6 +113,8 @@ interface Failure {
   path: RegExp;
   status: number;
   remaining: number;
+  headers?: Record<string, string>;
+  message?: string;
 }
 
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -130,6 +141,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const failures: Failure[] = [];
   let latencyMs = 0;
   const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
+  const conditional = new ConditionalRequests();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
@@ -213,7 +225,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
-        return { status: failure.status, body: { message: STATUS_CODES[failure.status] ?? "Error" } };
+        return {
+          status: failure.status,
+          body: { message: failure.message ?? STATUS_CODES[failure.status] ?? "Error" },
+          headers: failure.headers,
+        };
       }
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
@@ -233,7 +249,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             `fake-github bug: ${operation.operationId} answered ${result.status} off schema: ${wrong}`,
           );
       }
-      return result;
+      // Validated as a full answer first; then, as GitHub does, 304 when the client already has it.
+      return conditional.answer(method, req.headers["if-none-match"], credential, result);
     })();
 
     record.status = reply.status;
@@ -283,6 +300,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     requests,
     reviews,
     dispatches,
+    rateLimits: conditional.usage,
     addInstallation: (i) => state.addInstallation(i),
     addRepository: (r) => state.addRepository(r),
     setFile: (fullName, path, content, branch) => state.setFile(fullName, path, content, branch),
@@ -366,8 +384,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         pushedAt: Math.floor(Date.parse(after.date) / 1000),
       });
     },
-    failNext(match, status, times = 1) {
-      failures.push({ method: match.method?.toUpperCase(), path: match.path, status, remaining: times });
+    failNext(match, status, times = 1, extra = {}) {
+      failures.push({
+        method: match.method?.toUpperCase(),
+        path: match.path,
+        status,
+        remaining: times,
+        headers: extra.headers,
+        message: extra.message,
+      });
     },
     setLatency(ms) {
       latencyMs = ms;
@@ -390,6 +415,7 @@ function send(res: ServerResponse, reply: Reply): void {
     "x-ratelimit-remaining": "4999",
     "x-ratelimit-reset": String(Math.floor(Date.now() / 1000) + 3600),
   };
+  Object.assign(headers, reply.headers);
   if (reply.text) {
     res.writeHead(reply.status, { ...headers, "content-type": reply.text.contentType });
     res.end(reply.text.content);
