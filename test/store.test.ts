@@ -1014,6 +1014,21 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
       expect(await store.listEffects(requestId)).toMatchObject([{ payload: { v: 2 }, generation: 1 }]);
     });
 
+    it("counts every refresh when two stores refresh the same effects concurrently, in either order", async () => {
+      const [a, b] = [await open(), await open()];
+      const { requestId } = await a.saveRequest(newRequest());
+      const reply = (n: number) => update(requestId, { n }, { id: `${requestId}:slack.update:thread` });
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          (i % 2 ? a : b).addEffects(
+            i % 2 ? [update(requestId, { n: i }), reply(i)] : [reply(i), update(requestId, { n: i })],
+            at(i),
+          ),
+        ),
+      );
+      expect((await a.listEffects(requestId)).map((e) => e.generation)).toEqual([20, 20]);
+    });
+
     it("wakes waiting effects of the given kinds for the given request only", async () => {
       const store = await open();
       const { requestId } = await store.saveRequest(newRequest());

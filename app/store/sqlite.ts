@@ -38,6 +38,9 @@ export class SqliteDriver implements Driver {
     }
   };
 
+  // BEGIN IMMEDIATE … COMMIT around a program (ROLLBACK if it throws), made once.
+  private readonly inTransaction: Database.Transaction<(program: Program<unknown>) => unknown>;
+
   constructor(path: string) {
     this.path = path;
     mkdirSync(dirname(path), { recursive: true });
@@ -54,6 +57,7 @@ export class SqliteDriver implements Driver {
       this.db.close();
       throw error;
     }
+    this.inTransaction = this.db.transaction((program: Program<unknown>) => driveSync(program, this.execute));
   }
 
   private statement(sql: string): Database.Statement {
@@ -70,7 +74,7 @@ export class SqliteDriver implements Driver {
   }
 
   async transaction<T>(program: Program<T>): Promise<T> {
-    return this.db.transaction(() => driveSync(program, this.execute)).immediate();
+    return this.inTransaction.immediate(program) as T;
   }
 
   async migration<T>(program: Program<T>): Promise<T> {

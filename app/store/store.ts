@@ -261,16 +261,15 @@ export class SqlStore implements Store {
 
 /**
  * Inserts effects in at most two statements (one per conflict rule). An id given twice counts once:
- * the last one given.
+ * the last one given. Rows go in id order, so that two transactions writing the same effects take
+ * their row locks in the same order (PostgreSQL would otherwise abort one of them as a deadlock).
  */
 function* effectInserts(effects: NewEffect[], now: number): Program<void> {
   const byId = new Map<string, NewEffect>();
-  for (const effect of effects) {
-    byId.delete(effect.id);
-    byId.set(effect.id, effect);
-  }
+  for (const effect of effects) byId.set(effect.id, effect);
+  const sorted = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const onConflict of ["ignore", "refresh"] as const) {
-    const batch = [...byId.values()].filter((e) => e.onConflict === onConflict);
+    const batch = sorted.filter((e) => e.onConflict === onConflict);
     if (batch.length === 0) continue;
     const params = batch.flatMap((e): Param[] => [
       e.id,
