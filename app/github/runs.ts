@@ -43,7 +43,8 @@ export function createRuns(): Runs {
       if (pending) return pending;
       const [owner, repo] = splitRepository(repository);
       const request = octokit.rest.actions
-        .getWorkflowRun({ owner, repo, run_id: runId })
+        // Someone is waiting for the answer: one quick retry, then the caller says GitHub failed.
+        .getWorkflowRun({ owner, repo, run_id: runId, request: { retries: 1 } })
         .then(({ data }): RunInfo => {
           const run: RunInfo = {
             id: data.id,
@@ -73,7 +74,12 @@ export function createRuns(): Runs {
     },
     async pendingEnvironments(octokit, repository, runId) {
       const [owner, repo] = splitRepository(repository);
-      const { data } = await octokit.rest.actions.getPendingDeploymentsForRun({ owner, repo, run_id: runId });
+      const { data } = await octokit.rest.actions.getPendingDeploymentsForRun({
+        owner,
+        repo,
+        run_id: runId,
+        request: { retries: 1 },
+      });
       return data.map((d) => d.environment.name ?? "").filter((name) => name !== "");
     },
   };
