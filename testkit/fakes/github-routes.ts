@@ -55,8 +55,8 @@ export interface RouteContext {
 }
 
 export interface Handler {
-  /** `app`: the App's JWT. `repository`: a token that can see `{owner}/{repo}`. */
-  needs: "app" | "repository";
+  /** `app`: the App's JWT. `repository`: a token that can see `{owner}/{repo}`. `none`: no credential. */
+  needs: "app" | "repository" | "none";
   handle(ctx: RouteContext, call: Call): Reply;
 }
 

@@ -8,13 +8,18 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
+import { createSlackApps, type FakeSlackApp, type FakeSlackInstall } from "./slack-apps.js";
 import { checkBlocks, checkModalView } from "./slack-blocks.js";
+
+export type { FakeSlackApp, FakeSlackInstall } from "./slack-apps.js";
 
 export const FAKE_TEAM_ID = "T0FAKETEAM";
 export const FAKE_BOT_USER_ID = "U0BOT";
 export const FAKE_BOT_ID = "B0BOT";
 export const FAKE_APP_ID = "A0APP";
 export const DEFAULT_BOT_TOKEN = "xoxb-test-token";
+/** An app configuration token the fake accepts for `apps.manifest.create` unless told otherwise. */
+export const DEFAULT_CONFIG_TOKEN = "xoxe.xoxp-1-test-config-token";
 export const DEFAULT_CHANNEL_ID = "C0DEPLOYS";
 /** Scopes a token has unless told otherwise; `chat:write.public` is left out on purpose. */
 export const DEFAULT_SCOPES = ["chat:write", "users:read", "usergroups:read"];
@@ -51,6 +56,8 @@ export interface FakeSlackOptions {
   scopes?: string[];
   /** Base of permalinks (default `https://fake-workspace.slack.com/`). */
   workspaceUrl?: string;
+  /** App configuration tokens for `apps.manifest.create` (default `[DEFAULT_CONFIG_TOKEN]`). */
+  configTokens?: string[];
   /** Seconds sent in Retry-After for injected rate limits (default 1). */
   retryAfterSeconds?: number;
   /** The workspace the bot token belongs to (default `T0FAKETEAM`). */
@@ -119,6 +126,9 @@ export interface FakeSlack {
   messages: FakeMessage[];
   ephemerals: FakeEphemeral[];
   views: FakeView[];
+  /** Apps created with `apps.manifest.create`, and their installs through OAuth (`oauth.v2.access`). */
+  apps: FakeSlackApp[];
+  installs: FakeSlackInstall[];
   /** The next `times` calls of `method` (or `*` for any) fail this way. */
   failNext(method: string, kind: FailureKind, times?: number): void;
   /**
@@ -167,6 +177,16 @@ const REQUIRED_SCOPE: Record<string, string> = {
 
 export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<FakeSlack> {
   const tokens = new Set(options.tokens ?? [DEFAULT_BOT_TOKEN]);
+  let webUrl = "";
+  const slackApps = createSlackApps({
+    configTokens: new Set(options.configTokens ?? [DEFAULT_CONFIG_TOKEN]),
+    botTokens: tokens,
+    webUrl: () => webUrl,
+    teamId: FAKE_TEAM_ID,
+    teamName: "Fake Workspace",
+    botUserId: FAKE_BOT_USER_ID,
+    clock: options.clock ?? Date.now,
+  });
   const scopes = new Set(options.scopes ?? DEFAULT_SCOPES);
   const clock = options.clock ?? Date.now;
   const workspaceUrl = options.workspaceUrl ?? "https://fake-workspace.slack.com/";
@@ -468,6 +488,9 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     if (failure === "server_error") return sendJson(res, 500, { ok: false, error: "fatal_error" });
     if (failure) return sendJson(res, 200, { ok: false, error: failure });
 
+    // App management authenticates with a configuration token or client credentials, not a bot token.
+    const managed = slackApps.api(method, body, req.headers.authorization, token);
+    if (managed) return sendJson(res, 200, managed);
     const handler = handlers[method];
     if (!handler) return sendJson(res, 200, { ok: false, error: "unknown_method" });
     if (!token) return sendJson(res, 200, { ok: false, error: "not_authed" });
@@ -507,6 +530,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
         fake.reset();
         return sendJson(res, 200, { ok: true });
       }
+      if (await slackApps.page(req, res, url)) return;
       req.resume();
       return sendJson(res, 404, { ok: false, error: "not_found" });
     };
@@ -521,6 +545,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
+  webUrl = `http://127.0.0.1:${port}/`;
 
   const fake: FakeSlack = {
     url: `http://127.0.0.1:${port}/api/`,
@@ -529,6 +554,8 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     messages,
     ephemerals,
     views,
+    apps: slackApps.apps,
+    installs: slackApps.installs,
     failNext(method, kind, times = 1) {
       failures.push({ method, kind, left: times });
     },

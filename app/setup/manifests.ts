@@ -1,0 +1,138 @@
+// The two manifests setup submits: `app.yml` (GitHub) and `slack-app-manifest.yml` (Slack), read from
+// the project and filled with this App's addresses. Only the keys each service documents are sent.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, parseDocument } from "yaml";
+
+/** Keys of a GitHub App manifest (docs: "Registering a GitHub App from a manifest"). */
+const GITHUB_MANIFEST_KEYS = [
+  "name",
+  "url",
+  "hook_attributes",
+  "redirect_url",
+  "callback_urls",
+  "setup_url",
+  "description",
+  "public",
+  "default_events",
+  "default_permissions",
+  "request_oauth_on_install",
+  "setup_on_update",
+] as const;
+
+export const WEBHOOK_PATH = "/api/github/webhooks";
+export const INTERACTIONS_PATH = "/slack/interactions";
+export const GITHUB_CALLBACK_PATH = "/setup/github/callback";
+export const SLACK_OAUTH_PATH = "/setup/slack/oauth";
+/** GitHub refuses longer App names. */
+export const MAX_APP_NAME = 34;
+
+export class ManifestError extends Error {
+  override name = "ManifestError";
+}
+
+export interface GitHubManifest {
+  name: string;
+  url: string;
+  hook_attributes: { url: string; active: boolean };
+  redirect_url: string;
+  description?: string;
+  public?: boolean;
+  default_permissions: Record<string, string>;
+  default_events: string[];
+  [key: string]: unknown;
+}
+
+function readYaml(projectDir: string, file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(join(projectDir, file), "utf8");
+  } catch (error) {
+    throw new ManifestError(
+      `${file} cannot be read from ${projectDir}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  const value: unknown = parse(text);
+  if (typeof value !== "object" || value === null || Array.isArray(value))
+    throw new ManifestError(`${file} is not a YAML mapping`);
+  return value as Record<string, unknown>;
+}
+
+/** `app.yml` as GitHub will receive it: webhook at `publicUrl`, the redirect back to `origin`. */
+export function githubManifest(
+  projectDir: string,
+  addresses: { publicUrl: string; origin: string; name?: string },
+): GitHubManifest {
+  const source = readYaml(projectDir, "app.yml");
+  const manifest: Record<string, unknown> = {};
+  for (const key of GITHUB_MANIFEST_KEYS) if (source[key] !== undefined) manifest[key] = source[key];
+  if (addresses.name) manifest.name = addresses.name;
+  manifest.hook_attributes = {
+    ...(typeof source.hook_attributes === "object" ? source.hook_attributes : {}),
+    url: `${addresses.publicUrl}${WEBHOOK_PATH}`,
+    active: true,
+  };
+  manifest.redirect_url = `${addresses.origin}${GITHUB_CALLBACK_PATH}`;
+  // A setup_url would outlive setup: after it, nothing serves /setup.
+  delete manifest.setup_url;
+  if (typeof manifest.name !== "string" || !manifest.name) throw new ManifestError("app.yml has no name");
+  if (typeof manifest.url !== "string") throw new ManifestError("app.yml has no url (the App's homepage)");
+  if (typeof manifest.default_permissions !== "object" || !Array.isArray(manifest.default_events))
+    throw new ManifestError("app.yml needs default_permissions and default_events");
+  return manifest as GitHubManifest;
+}
+
+/** The App's name in `app.yml`, the default offered on the page. */
+export function githubAppName(projectDir: string): string {
+  const name = readYaml(projectDir, "app.yml").name;
+  return typeof name === "string" ? name : "slack-deploy-gate";
+}
+
+/** `slack-app-manifest.yml` as an object for `apps.manifest.create`. */
+export function slackManifest(
+  projectDir: string,
+  addresses: { publicUrl: string; redirectUrl?: string },
+): Record<string, unknown> {
+  const manifest = structuredClone(readYaml(projectDir, "slack-app-manifest.yml"));
+  manifest.settings ??= {};
+  const settings = manifest.settings as Record<string, unknown>;
+  settings.interactivity = {
+    ...(settings.interactivity as object | undefined),
+    is_enabled: true,
+    request_url: `${addresses.publicUrl}${INTERACTIONS_PATH}`,
+  };
+  if (addresses.redirectUrl) {
+    manifest.oauth_config ??= {};
+    const oauth = manifest.oauth_config as Record<string, unknown>;
+    oauth.redirect_urls = [addresses.redirectUrl];
+  }
+  return manifest;
+}
+
+/** The bot scopes the Slack manifest asks for, to request them again at install time. */
+export function slackBotScopes(manifest: Record<string, unknown>): string[] {
+  const scopes = (manifest.oauth_config as { scopes?: { bot?: unknown } } | undefined)?.scopes?.bot;
+  return Array.isArray(scopes) ? scopes.filter((s): s is string => typeof s === "string") : [];
+}
+
+/**
+ * `slack-app-manifest.yml` as YAML to paste into Slack's "From a manifest" dialog, comments kept,
+ * with the interactivity URL filled in (or a placeholder when the public address is not known yet).
+ */
+export function slackManifestYaml(projectDir: string, publicUrl: string | undefined): string {
+  let text: string;
+  try {
+    text = readFileSync(join(projectDir, "slack-app-manifest.yml"), "utf8");
+  } catch (error) {
+    throw new ManifestError(
+      `slack-app-manifest.yml cannot be read from ${projectDir}: ${(error as NodeJS.ErrnoException).code}`,
+    );
+  }
+  const document = parseDocument(text);
+  const base = publicUrl ?? "https://YOUR-PUBLIC-ADDRESS";
+  document.setIn(["settings", "interactivity", "request_url"], `${base}${INTERACTIONS_PATH}`);
+  document.commentBefore = publicUrl
+    ? ` Slack app manifest for slack-deploy-gate, filled in for ${publicUrl}`
+    : " Slack app manifest for slack-deploy-gate: replace YOUR-PUBLIC-ADDRESS with the App's public address";
+  return document.toString({ lineWidth: 0 });
+}
