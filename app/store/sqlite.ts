@@ -88,10 +88,16 @@ export class SqliteDriver implements Driver {
       // versions applied.
       return this.db
         .transaction(() => {
+          const changes = this.statement("SELECT total_changes()").pluck();
+          const before = changes.get();
           const result = driveSync(program, this.execute);
-          const broken = this.db.pragma("foreign_key_check") as unknown[];
-          if (broken.length > 0) {
-            throw new Error(`migration left ${broken.length} rows referring to missing rows`);
+          // Nothing applied (every start but the first after an upgrade): nothing to check, and the
+          // check reads every reference (0.1 s per 100,000 requests).
+          if (changes.get() !== before) {
+            const broken = this.db.pragma("foreign_key_check") as unknown[];
+            if (broken.length > 0) {
+              throw new Error(`migration left ${broken.length} rows referring to missing rows`);
+            }
           }
           return result;
         })
