@@ -372,7 +372,7 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
           id: "v1_due:github.review",
           requestId: "v1_due",
           kind: "github.review",
-          payload: {},
+          payload: { gate: null },
           state: "due",
           generation: 1,
           attempts: 2,

@@ -76,12 +76,13 @@ CREATE INDEX inbound_by_state ON inbound (finished, received_at);`;
  * Version 1 delivered one thing, gate mode's review, as columns on the request: each delivery state
  * becomes a `github.review` effect. Due and known to GitHub as a gate: due (retried as before); due
  * with no gate yet: waiting for it; delivered: done; obsolete (decided or not): obsolete, with its note.
- * Runs once dates are epoch milliseconds on both databases, so it is one text.
+ * The payload names no gate (app/effects/review.ts then reads it). Runs once dates are epoch
+ * milliseconds on both databases, so it is one text.
  */
 const EFFECTS_FROM_DELIVERY = `
 INSERT INTO effects (id, request_id, kind, payload, state, attempts, next_attempt_at, last_error, note,
     created_at, updated_at)
-  SELECT r.request_id || ':github.review', r.request_id, 'github.review', '{}',
+  SELECT r.request_id || ':github.review', r.request_id, 'github.review', '{"gate":null}',
     CASE
       WHEN r.delivery = 'delivered' THEN 'done'
       WHEN r.delivery = 'obsolete' THEN 'obsolete'
