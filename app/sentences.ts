@@ -19,6 +19,7 @@ export type Refusal =
   | { kind: "run_missing"; repository: string; runId: number }
   | { kind: "wrong_attempt"; requested: number; current: number }
   | { kind: "run_finished"; conclusion: string | null }
+  | { kind: "run_not_running"; status: string }
   | { kind: "policy_missing"; repository: string }
   | { kind: "policy_invalid"; message: string }
   | { kind: "policy_unreadable"; message: string }
@@ -29,6 +30,15 @@ export type Refusal =
   | { kind: "expired" };
 
 export function refusal(r: Refusal): string {
+  return refusalIn(r, escapeMrkdwn);
+}
+
+/** The same sentence unescaped, for the reject form's refusal view, which escapes what it is given. */
+export function refusalForForm(r: Refusal): string {
+  return refusalIn(r, (text) => text);
+}
+
+function refusalIn(r: Refusal, esc: (text: string) => string): string {
   switch (r.kind) {
     case "mismatch":
       return "This button does not match the approval request it names, so it was ignored.";
@@ -39,7 +49,11 @@ export function refusal(r: Refusal): string {
     case "wrong_attempt":
       return `This request is for attempt ${r.requested} of the run, which is now on attempt ${r.current}. An approval belongs to one attempt: use the request posted for the re-run.`;
     case "run_finished":
-      return `The run has already finished (${esc(r.conclusion ?? "completed")}); there is nothing left to approve.`;
+      return r.conclusion === "cancelled"
+        ? "The run has already finished (cancelled): it was cancelled, so there is nothing left to approve, and nothing was sent to GitHub."
+        : `The run has already finished (${esc(r.conclusion ?? "completed")}); there is nothing left to approve.`;
+    case "run_not_running":
+      return `The run is ${esc(r.status)}, not running the step that waits for this decision; nothing was changed.`;
     case "policy_missing": {
       const owner = r.repository.split("/")[0] ?? "";
       return `${esc(r.repository)} has no approval policy, so nobody can approve its deployments. Add .github/slack-deploy-gate.yml to its default branch (or to ${esc(owner)}/.github).`;

@@ -40,9 +40,11 @@ export function createReject(deps: {
       if (!auth.ok) {
         // The form is already on screen: put the refusal there too, so nobody types a reason in vain.
         if (viewId) {
-          await slack.updateModal(viewId, refusalModal(say.refusal(auth.refusal))).catch((error: unknown) => {
-            log.warn({ slackError: slackErrorCode(error) }, "could not show the refusal in the form");
-          });
+          await slack
+            .updateModal(viewId, refusalModal(say.refusalForForm(auth.refusal)))
+            .catch((error: unknown) => {
+              log.warn({ slackError: slackErrorCode(error) }, "could not show the refusal in the form");
+            });
         }
         return refusals.refuse(click, auth, click);
       }
