@@ -55,7 +55,8 @@ export function createAppServer(options: AppServerOptions): Server {
       for (const handler of handlers) {
         if (await handler(req, res)) return;
       }
-      answer(res, 404, { text: "not found", close: !req.complete });
+      // A body sent to no route is not read: the connection closes instead.
+      answer(res, 404, { text: "not found", close: bodyPending(req) });
     } catch (error) {
       log.error({ err: error, method: req.method, path: (req.url ?? "").slice(0, 200) }, "request failed");
       if (res.headersSent) res.destroy();
@@ -63,6 +64,12 @@ export function createAppServer(options: AppServerOptions): Server {
     }
   }
   return server;
+}
+
+function bodyPending(req: IncomingMessage): boolean {
+  const declared =
+    req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+  return declared && !req.readableEnded;
 }
 
 /** Listens and resolves with the port. */
