@@ -48,8 +48,12 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
       } catch (error) {
         return failed(effect, now, error);
       }
-      const stale = staleRun(run, request);
+      // A run that finished before the first attempt never took the decision; after an attempt whose
+      // answer was lost it may have, so what GitHub shows decides (below), as after a 422.
+      const neverSent = effect.attempts === 0;
+      const stale = staleRun(run, request, neverSent);
       if (stale) return stale;
+      if (run?.status === "completed") return conclude(request, gate.environment, run, [], null);
 
       try {
         await reviewProtectionRule(octokit, {
@@ -87,10 +91,21 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
     }
     const stale = staleRun(run, request, false);
     if (stale) return stale;
+    return conclude(request, environment, run, pending, message);
+  }
+
+  /** What GitHub shows about a decision it may or may not have taken. */
+  function conclude(
+    request: RequestRow,
+    environment: string,
+    run: RunInfo | undefined,
+    pending: string[],
+    refusal: string | null,
+  ): EffectOutcome {
     const folded = environment.toLowerCase();
-    if (pending.some((name) => name.toLowerCase() === folded)) {
+    if (refusal !== null && pending.some((name) => name.toLowerCase() === folded)) {
       // Still waiting there, yet refused: GitHub will refuse it again.
-      return { state: "obsolete", note: notes.refused(422, message) };
+      return { state: "obsolete", note: notes.refused(422, refusal) };
     }
     const finished = run?.status === "completed";
     const succeeded = run?.conclusion === "success";

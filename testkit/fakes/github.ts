@@ -8,8 +8,8 @@ import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
-import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { createManifestFlow, type ManifestRegistration } from "./github-manifest.js";
+import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
 import {
   type Call,
@@ -70,6 +70,8 @@ export interface FakeGitHub {
   /** Apps registered through the manifest flow (`/settings/apps/new`), in order. */
   manifestRegistrations: ManifestRegistration[];
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
+  /** A workflow's GITHUB_TOKEN for one repository (what `staticTokens` gives at start). */
+  addStaticToken(token: string, repository: string): void;
   addRepository(r: {
     fullName: string;
     defaultBranch?: string;
@@ -101,12 +103,15 @@ export interface FakeGitHub {
   pushPayload(repository: string, files: string[]): object;
   /** `workflow_run` `completed` for the run as it is now (cancel or finish it first). */
   workflowRunCompletedPayload(repository: string, runId: number): object;
-  /** The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message. */
+  /**
+   * The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message;
+   * `afterApplying` carries the request out first, as a gateway that loses GitHub's answer does.
+   */
   failNext(
     match: { method?: string; path: RegExp },
     status: number,
     times?: number,
-    extra?: { headers?: Record<string, string>; message?: string },
+    extra?: { headers?: Record<string, string>; message?: string; afterApplying?: boolean },
   ): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -119,6 +124,7 @@ interface Failure {
   remaining: number;
   headers?: Record<string, string>;
   message?: string;
+  afterApplying?: boolean;
 }
 
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -127,7 +133,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const auth = new GitHubAuth(
     options.appId,
     options.privateKey,
-    options.staticTokens ?? {},
+    { ...options.staticTokens },
     clientId(options.appId),
   );
   const app: AppIdentity = {
@@ -145,6 +151,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const failures: Failure[] = [];
   let latencyMs = 0;
   const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
+  const conditional = new ConditionalRequests();
   const manifestFlow = createManifestFlow({
     openapi,
     app,
@@ -154,7 +161,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     violations,
   });
   const operations: Record<string, (typeof handlers)[string]> = { ...handlers, ...manifestFlow.handlers };
-  const conditional = new ConditionalRequests();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
@@ -241,6 +247,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
+        if (failure.afterApplying) {
+          handler.handle(ctx, {
+            params,
+            query: url.searchParams,
+            body,
+            credential,
+            accept: req.headers.accept ?? "",
+            repo,
+          });
+        }
         return {
           status: failure.status,
           body: { message: failure.message ?? STATUS_CODES[failure.status] ?? "Error" },
@@ -319,6 +335,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     rateLimits: conditional.usage,
     manifestRegistrations: manifestFlow.registrations,
     addInstallation: (i) => state.addInstallation(i),
+    addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
     addRepository: (r) => state.addRepository(r),
     setFile: (fullName, path, content, branch) => state.setFile(fullName, path, content, branch),
     addCommit: (fullName, c) => state.addCommit(fullName, c),
@@ -409,6 +426,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         remaining: times,
         headers: extra.headers,
         message: extra.message,
+        afterApplying: extra.afterApplying,
       });
     },
     setLatency(ms) {
