@@ -43,7 +43,7 @@ export interface IngressOptions {
   tuning?: {
     queue?: WorkQueueOptions;
     maxConcurrentBodies?: number;
-    /** See createInboundWork (default 60 s). */
+    /** See createInboundWork (default 15 s). */
     inboundStaleAfterMs?: number;
     /** First retry of the workspace look-up (default 1 s). */
     workspaceRetryMs?: number;

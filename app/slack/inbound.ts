@@ -17,7 +17,7 @@ export interface InboundWork {
   run(reservation: Reservation, interaction: Interaction, inboundId: string, urgent: boolean): void;
   /** One recovery round: stale records to the click path (`recovered: true`), old finished ones pruned. */
   recover(): Promise<number>;
-  /** Recovers now, then every `staleAfterMs`. */
+  /** Recovers now, then every few seconds (at most `staleAfterMs` apart). */
   start(): void;
   stop(): void;
 }
@@ -28,8 +28,10 @@ export interface InboundWorkOptions {
   handler: InteractionHandler;
   log: Logger;
   /**
-   * How long an acknowledged interaction may stay unfinished before another process takes it over, and
-   * how often to look (default 60 s). It must exceed the longest a live process takes to handle one.
+   * How long an acknowledged interaction may stay unfinished before another process takes it over
+   * (default 15 s). A live process handles one in well under that; one that takes longer may see
+   * another replica handle it too, which the click path tolerates (one vote per person, one decision).
+   * Short, because the person who clicked is waiting.
    */
   staleAfterMs?: number;
   /** Finished records are kept this long as a replay guard (default 10 min; Slack's window is 5). */
@@ -42,7 +44,8 @@ export interface InboundWorkOptions {
 
 export function createInboundWork(options: InboundWorkOptions): InboundWork {
   const { store, queue, handler, log } = options;
-  const staleAfterMs = options.staleAfterMs ?? 60_000;
+  const staleAfterMs = options.staleAfterMs ?? 15_000;
+  const intervalMs = Math.min(5_000, staleAfterMs);
   const keepFinishedMs = options.keepFinishedMs ?? 10 * 60_000;
   const batch = options.batch ?? 50;
   const maxAttempts = options.maxAttempts ?? 5;
@@ -77,10 +80,11 @@ export function createInboundWork(options: InboundWorkOptions): InboundWork {
 
   async function recoverOnce(): Promise<number> {
     const now = new Date();
+    // The claim's lease outlasts a slow handling here, so another replica does not take it over too.
     const rows = await store.claimStaleInbound(
       new Date(now.getTime() - staleAfterMs),
       now,
-      staleAfterMs,
+      4 * staleAfterMs,
       batch,
     );
     let handed = 0;
@@ -138,7 +142,7 @@ export function createInboundWork(options: InboundWorkOptions): InboundWork {
     start() {
       if (timer) return;
       tick();
-      timer = setInterval(tick, staleAfterMs);
+      timer = setInterval(tick, intervalMs);
       timer.unref();
     },
     stop() {
