@@ -82,10 +82,11 @@ export const MODES: Record<ActionMode, ModeRunner> = {
         post: must(inputs.post),
         github,
         next: `This step waits up to ${formatDuration(wait.timeoutMs)} for the decision; the job continues on approval.`,
+        // From here a cancelled run must close the message: the post step needs to know which.
+        onPosted: saveWaiting,
       },
       run,
     );
-    saveWaiting(posted);
     const stopOnSignal = closeOnCancel(posted);
     core.info(
       `Waiting up to ${formatDuration(wait.timeoutMs)} for the check run "${name}" on ${run.headSha} written by the App with app-id ${wait.appId} (polling every ${formatDuration(wait.pollIntervalMs)}).`,

@@ -21,6 +21,8 @@ export interface RequestOptions {
   dispatch?: DispatchTarget;
   /** The job summary's closing sentence. */
   next: string;
+  /** Called as soon as Slack has the message, before anything else can fail or be interrupted. */
+  onPosted?: (message: { channelId: string; ts: string; blocks: KnownBlock[] }) => void;
 }
 
 export interface PostedRequest {
@@ -75,6 +77,7 @@ export async function postRequest(options: RequestOptions, run: RunContext): Pro
       }),
     );
   }
+  options.onPosted?.({ ...posted, blocks: message.blocks });
   core.setOutput("request-id", reference.requestId);
   core.setOutput("channel-id", posted.channelId);
   core.setOutput("message-ts", posted.ts);

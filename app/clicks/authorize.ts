@@ -12,6 +12,7 @@ import type { SlackApi } from "../slack/api.js";
 import type { Actor } from "../slack/interaction.js";
 import type { RequestRow, Store } from "../store/types.js";
 import { approverRefusal, type PolicyInForce } from "./approvers.js";
+import { runRefusal } from "./run-state.js";
 
 export type Authorization =
   | (PolicyInForce & {
@@ -54,7 +55,8 @@ export function createAuthorizer(deps: {
       if (run.attempt !== reference.runAttempt) {
         return refuse({ kind: "wrong_attempt", requested: reference.runAttempt, current: run.attempt });
       }
-      if (run.status === "completed") return refuse({ kind: "run_finished", conclusion: run.conclusion });
+      const notWaiting = runRefusal(reference.mode, run);
+      if (notWaiting) return refuse(notWaiting);
 
       const [owner, repo] = splitRepository(reference.repository);
       const loaded = await policies.load(octokit, owner, repo);

@@ -2,6 +2,8 @@
 import type { Installations } from "../github/installations.js";
 import type { Runs } from "../github/runs.js";
 import type { SlackApi } from "../slack/api.js";
+import { checkRunHandler, createDecisionCheckRuns } from "./check-run.js";
+import { dispatchHandler } from "./dispatch.js";
 import { reviewHandler } from "./review.js";
 import { slackEphemeralHandler } from "./slack-ephemeral.js";
 import { slackReplyHandler } from "./slack-reply.js";
@@ -13,8 +15,15 @@ export function effectHandlers(deps: {
   installations: Installations;
   runs: Runs;
 }): EffectHandler[] {
+  const checkRuns = createDecisionCheckRuns({
+    installations: deps.installations,
+    runs: deps.runs,
+    messageUrl: (channel, ts) => deps.slack.permalink(channel, ts),
+  });
   return [
     reviewHandler(deps),
+    checkRunHandler(checkRuns),
+    dispatchHandler({ checkRuns }),
     slackUpdateHandler(deps.slack),
     slackReplyHandler(deps.slack),
     slackEphemeralHandler(deps.slack),

@@ -16,6 +16,8 @@ export interface SlackApi {
   groupMembers(groupId: string): Promise<string[]>;
   /** The person's display name; undefined when Slack cannot say within `timeoutMs`. */
   userName(userId: string, timeoutMs: number): Promise<string | undefined>;
+  /** A link to a message (chat.getPermalink); undefined when Slack cannot say. */
+  permalink(channel: string, ts: string): Promise<string | undefined>;
 }
 
 export interface SlackApiOptions {
@@ -83,6 +85,10 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
     async groupMembers(groupId) {
       return (await groups.fetch(groupId)) ?? [];
     },
+    async permalink(channel, ts) {
+      const result = await durable.chat.getPermalink({ channel, message_ts: ts }).catch(() => undefined);
+      return result?.permalink || undefined;
+    },
     async userName(userId, timeoutMs) {
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<undefined>((resolve) => {
@@ -128,7 +134,9 @@ const PERMANENT = new Set([
 export function classifySlackError(error: unknown): SlackFailure {
   const code = slackErrorCode(error);
   const retryAfter = (error as { retryAfter?: unknown } | null)?.retryAfter;
-  if (typeof retryAfter === "number") return { kind: "rate_limited", retryAfterMs: retryAfter * 1000, code };
+  if (typeof retryAfter === "number") {
+    return { kind: "rate_limited", retryAfterMs: retryAfter * 1000, code: "ratelimited" };
+  }
   if (code === "ratelimited") return { kind: "rate_limited", retryAfterMs: 1000, code };
   if (PERMANENT.has(code)) return { kind: "permanent", code };
   return { kind: "transient", code };

@@ -39,6 +39,11 @@ export class GitHubAuth {
     this.publicKey = createPublicKey(privateKey.replace(/\\n/g, "\n"));
   }
 
+  /** A workflow's GITHUB_TOKEN, able to see one repository, from now on. */
+  addStaticToken(token: string, repository: string): void {
+    this.staticTokens[token] = { repository };
+  }
+
   /** Reads the Authorization header: `Bearer <jwt>` or `token <token>` (either scheme, any case). */
   identify(header: string | undefined): Credential {
     if (!header) return { kind: "none" };

@@ -8,7 +8,6 @@ import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
-import { createManifestFlow, type ManifestRegistration } from "./github-manifest.js";
 import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
 import {
@@ -54,7 +53,6 @@ export interface RecordedRequest {
 }
 
 export type RunSnapshot = RunState;
-export type { ManifestRegistration } from "./github-manifest.js";
 
 export interface FakeGitHub {
   url: string;
@@ -67,8 +65,6 @@ export interface FakeGitHub {
   dispatches: Dispatch[];
   /** Per credential (`GITHUB_TOKEN owner/repo`, `installation 77`, `app`): requests counted and 304s. */
   rateLimits: Map<string, RateLimitUse>;
-  /** Apps registered through the manifest flow (`/settings/apps/new`), in order. */
-  manifestRegistrations: ManifestRegistration[];
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
   /** A workflow's GITHUB_TOKEN for one repository (what `staticTokens` gives at start). */
   addStaticToken(token: string, repository: string): void;
@@ -103,15 +99,12 @@ export interface FakeGitHub {
   pushPayload(repository: string, files: string[]): object;
   /** `workflow_run` `completed` for the run as it is now (cancel or finish it first). */
   workflowRunCompletedPayload(repository: string, runId: number): object;
-  /**
-   * The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message;
-   * `afterApplying` carries the request out first, as a gateway that loses GitHub's answer does.
-   */
+  /** The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message. */
   failNext(
     match: { method?: string; path: RegExp },
     status: number,
     times?: number,
-    extra?: { headers?: Record<string, string>; message?: string; afterApplying?: boolean },
+    extra?: { headers?: Record<string, string>; message?: string },
   ): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -124,7 +117,6 @@ interface Failure {
   remaining: number;
   headers?: Record<string, string>;
   message?: string;
-  afterApplying?: boolean;
 }
 
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -152,15 +144,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   let latencyMs = 0;
   const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
   const conditional = new ConditionalRequests();
-  const manifestFlow = createManifestFlow({
-    openapi,
-    app,
-    webUrl: () => urls.web,
-    privateKey: options.privateKey,
-    webhookSecret: options.webhookSecret,
-    violations,
-  });
-  const operations: Record<string, (typeof handlers)[string]> = { ...handlers, ...manifestFlow.handlers };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
@@ -172,8 +155,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const apiPath = url.pathname.startsWith(`${API_PREFIX}/`)
       ? url.pathname.slice(API_PREFIX.length)
       : undefined;
-    // GitHub's web pages for registering an App from a manifest.
-    if (apiPath === undefined && raw !== undefined && manifestFlow.page(method, url, raw, res)) return;
     const record: RecordedRequest = {
       method,
       path: apiPath ?? url.pathname,
@@ -211,11 +192,10 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           problem.message.replace(/\s+/g, " "),
         );
 
-      const handler = operations[operation.operationId];
       const credential = auth.identify(req.headers.authorization);
-      if (credential.kind === "none" && handler?.needs !== "none")
-        return refuse(error(401, "Requires authentication"), "no credentials");
+      if (credential.kind === "none") return refuse(error(401, "Requires authentication"), "no credentials");
       if (credential.kind === "invalid") return refuse(error(401, credential.message), credential.message);
+      const handler = handlers[operation.operationId];
       if (!handler) {
         return refuse(
           error(501, "Not Implemented"),
@@ -230,7 +210,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             `${operation.operationId} needs the App's JWT`,
           );
         }
-      } else if (handler.needs === "repository") {
+      } else {
         if (credential.kind === "app") {
           return refuse(
             error(403, "Resource not accessible by integration"),
@@ -247,16 +227,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
-        if (failure.afterApplying) {
-          handler.handle(ctx, {
-            params,
-            query: url.searchParams,
-            body,
-            credential,
-            accept: req.headers.accept ?? "",
-            repo,
-          });
-        }
         return {
           status: failure.status,
           body: { message: failure.message ?? STATUS_CODES[failure.status] ?? "Error" },
@@ -333,7 +303,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     reviews,
     dispatches,
     rateLimits: conditional.usage,
-    manifestRegistrations: manifestFlow.registrations,
     addInstallation: (i) => state.addInstallation(i),
     addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
     addRepository: (r) => state.addRepository(r),
@@ -426,7 +395,6 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         remaining: times,
         headers: extra.headers,
         message: extra.message,
-        afterApplying: extra.afterApplying,
       });
     },
     setLatency(ms) {
