@@ -204,6 +204,20 @@ describe("the fault proxy", () => {
     expect(seen.map((s) => s.path)).toEqual(["/fast", "/slow"]);
   });
 
+  it("holds requests until the test releases them, then forwards them in order", async () => {
+    const rule = proxy.inject({ path: "/ordered", times: 2, fault: { kind: "hold" } });
+    const first = post("/ordered", '{"n":1}');
+    await expect.poll(() => rule.held).toBe(1);
+    expect((await post("/other")).status).toBe(201);
+    expect(seen.map((s) => s.path)).toEqual(["/other"]);
+    rule.release();
+    expect((await first).status).toBe(201);
+    // Released: what the rule takes from now on passes at once.
+    expect((await post("/ordered", '{"n":2}')).status).toBe(201);
+    expect(seen.map((s) => s.body)).toEqual(['{"a":1}', '{"n":1}', '{"n":2}']);
+    expect(rule.hits).toBe(2);
+  });
+
   it("holds a request unanswered and unforwarded until the client gives up", async () => {
     proxy.inject({ path: "/held", fault: { kind: "hang" } });
     await expect(post("/held", "{}", { signal: AbortSignal.timeout(300) })).rejects.toThrow();

@@ -26,6 +26,8 @@ export type Fault =
   | { kind: "delay"; ms: number }
   /** Hold the request unanswered and unforwarded until the client gives up (or the proxy closes). */
   | { kind: "hang" }
+  /** Hold the request until the test calls the rule's release(), then forward it: to order events. */
+  | { kind: "hold" }
   /** Forward it (the upstream applies it), then never answer: the caller times out or dies waiting. */
   | { kind: "hang-after-forward" }
   /** Destroy the connection: before forwarding, or after forwarding with half the answer written. */
@@ -44,6 +46,10 @@ export interface FaultRule {
 export interface InjectedRule {
   /** Requests the rule has taken so far. */
   readonly hits: number;
+  /** Requests a `hold` rule is holding right now. */
+  readonly held: number;
+  /** Forwards what a `hold` rule holds, and lets whatever it takes from now on through at once. */
+  release(): void;
   /** Stops the rule from taking more requests. */
   remove(): void;
 }
@@ -75,7 +81,7 @@ export interface FaultProxy {
   /** Every request received, in order of arrival. */
   requests: ProxiedRequest[];
   inject(rule: FaultRule): InjectedRule;
-  /** Removes every rule (requests already held stay held until their clients give up). */
+  /** Removes every rule, releasing what `hold` rules hold (a `hang` stays until its client gives up). */
   clearRules(): void;
   /** Requests matching a method and path pattern. */
   matching(method: string | undefined, path: RegExp | string): ProxiedRequest[];
@@ -110,6 +116,8 @@ interface ActiveRule {
   rule: FaultRule;
   left: number;
   hits: number;
+  released: boolean;
+  waiting: Array<() => void>;
 }
 
 export async function startFaultProxy(options: FaultProxyOptions): Promise<FaultProxy> {
@@ -125,12 +133,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       ? path === rule.path || path.startsWith(`${rule.path}?`)
       : rule.path.test(path));
 
-  function take(method: string, path: string): Fault | undefined {
+  function take(method: string, path: string): ActiveRule | undefined {
     const active = rules.find((r) => r.left > 0 && matches(r.rule, method, path));
     if (!active) return undefined;
     active.left -= 1;
     active.hits += 1;
-    return active.rule.fault;
+    return active;
   }
 
   async function forward(
@@ -214,7 +222,8 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     const body = Buffer.concat(chunks);
     const method = (req.method ?? "GET").toUpperCase();
     const path = req.url ?? "/";
-    const fault = take(method, path);
+    const taken = take(method, path);
+    const fault = taken?.rule.fault;
     const record: ProxiedRequest = {
       method,
       path,
@@ -305,6 +314,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
       case "hang":
         return;
+      case "hold": {
+        if (taken && !taken.released) await new Promise<void>((resolve) => taken.waiting.push(resolve));
+        if (req.socket.destroyed) return;
+        const answer = await passThrough();
+        return send(res, record, answer.status, answer.headers, answer.body);
+      }
       case "hang-after-forward":
         await passThrough();
         return;
@@ -353,11 +368,18 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     port,
     requests,
     inject(rule) {
-      const active: ActiveRule = { rule, left: rule.times ?? 1, hits: 0 };
+      const active: ActiveRule = { rule, left: rule.times ?? 1, hits: 0, released: false, waiting: [] };
       rules.push(active);
       return {
         get hits() {
           return active.hits;
+        },
+        get held() {
+          return active.waiting.length;
+        },
+        release() {
+          active.released = true;
+          for (const resolve of active.waiting.splice(0)) resolve();
         },
         remove() {
           active.left = 0;
@@ -365,7 +387,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       };
     },
     clearRules() {
-      for (const rule of rules) rule.left = 0;
+      for (const rule of rules) {
+        rule.left = 0;
+        rule.released = true;
+        for (const resolve of rule.waiting.splice(0)) resolve();
+      }
       rules.length = 0;
     },
     matching(method, path) {

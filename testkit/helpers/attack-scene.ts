@@ -10,7 +10,7 @@
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { buildRequestMessage } from "../../common/message.js";
-import { ACTION_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
+import { ACTION_IDS, BLOCK_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
 import { createSlackClient, postRequestMessage } from "../../src/slack.js";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
 import { signWebhook } from "../fakes/github-webhooks.js";
@@ -445,4 +445,16 @@ function shownText(fields: Record<string, unknown>): string[] {
   visit(fields.blocks, undefined);
   visit(fields.view, undefined);
   return found;
+}
+
+/** The status line the App put in place of (or above) the buttons; empty while there is none. */
+export function statusText(message: FakeMessage): string {
+  const block = (message.blocks as { block_id?: string; text?: { text?: string } }[]).find(
+    (b) => b.block_id === BLOCK_IDS.status,
+  );
+  return block?.text?.text ?? "";
+}
+
+export function hasButtons(message: FakeMessage): boolean {
+  return (message.blocks as { block_id?: string }[]).some((b) => b.block_id === BLOCK_IDS.actions);
 }

@@ -1,0 +1,116 @@
+// kill -9 at the moments that matter: while GitHub is being told (before it received the review, and
+// after it applied it but before the answer came back), and after a click was acknowledged but before
+// the App acted on it. What must hold: GitHub is told once, Slack ends up saying what GitHub recorded,
+// and an acknowledged click is either carried out or its clicker is told it was not.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AttackScene, statusText, USERS } from "../../testkit/helpers/attack-scene.js";
+import { openScene } from "./scene.js";
+
+let scene: AttackScene;
+
+beforeAll(async () => {
+  scene = await openScene();
+}, 120_000);
+
+afterAll(async () => {
+  await scene?.close();
+}, 60_000);
+
+afterEach(() => {
+  scene.githubProxy.clearRules();
+});
+
+const reviewPath = (run: number) => new RegExp(`/actions/runs/${run}/deployment_protection_rule$`);
+const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
+
+/**
+ * The delivery lease of the killed process has to run out before another takes the delivery over
+ * (60 s when this was written), so these cases wait longer than the others.
+ */
+const TAKE_OVER_MS = 100_000;
+
+function settledStatus(ts: string, timeoutMs: number): Promise<string> {
+  return scene.until(
+    "the message to say how the decision ended at GitHub",
+    () => {
+      const status = statusText(scene.message(ts));
+      return /resumed|stopped|not applied/.test(status) ? status : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+describe("kill -9", () => {
+  it.concurrent("while the review is on its way to GitHub: a restarted App tells GitHub once, and Slack says so (held)", async ({
+    expect,
+  }) => {
+    const doomed = await scene.startApp({ name: "killed-before-review" });
+    const { run, message } = await scene.newRequest();
+    scene.githubProxy.inject({ method: "POST", path: reviewPath(run), fault: { kind: "hang" } });
+
+    await scene.click(message, "approve", USERS.alice, { app: doomed });
+    await scene.until(
+      "the review to be on its way",
+      () => scene.githubProxy.matching("POST", reviewPath(run)).length > 0,
+    );
+    await doomed.kill();
+    await scene.startApp({ name: "restarted-before-review" });
+
+    const status = await settledStatus(message.ts, TAKE_OVER_MS);
+    expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
+    expect(status).toMatch(/resumed/);
+  }, 150_000);
+
+  it.concurrent("after GitHub applied the review and before its answer arrived: Slack says applied, not 'no longer waiting'", async ({
+    expect,
+  }) => {
+    const doomed = await scene.startApp({ name: "killed-after-review" });
+    const { run, message } = await scene.newRequest();
+    scene.githubProxy.inject({
+      method: "POST",
+      path: reviewPath(run),
+      fault: { kind: "hang-after-forward" },
+    });
+
+    await scene.click(message, "approve", USERS.alice, { app: doomed });
+    await scene.until("GitHub to apply the review", () => scene.reviews(run).length > 0);
+    await doomed.kill();
+    await scene.startApp({ name: "restarted-after-review" });
+
+    const status = await settledStatus(message.ts, TAKE_OVER_MS);
+    expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
+    expect(status).not.toMatch(/not applied/);
+    expect(status).toMatch(/resumed/);
+    expect(scene.thread(message.ts).join("\n")).not.toMatch(/not applied/);
+  }, 150_000);
+
+  it("right after a click was acknowledged: the restarted App carries it out, or tells the clicker", async () => {
+    const doomed = await scene.startApp({ name: "killed-after-ack" });
+    const { run, message } = await scene.newRequest();
+    // GitHub is slow to answer the run look-up, so the App is killed with the click in hand.
+    scene.githubProxy.inject({
+      method: "GET",
+      path: runPath(run),
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: "hang" },
+    });
+    const told = scene.ephemerals(USERS.alice).length;
+
+    const ack = await scene.click(message, "approve", USERS.alice, { app: doomed });
+    expect(ack.status).toBe(200);
+    await doomed.kill();
+    scene.githubProxy.clearRules();
+    await scene.startApp({ name: "restarted-after-ack" });
+
+    await scene.until(
+      "the acknowledged click to be carried out, or its clicker told it was not",
+      () => scene.reviews(run).length > 0 || scene.ephemerals(USERS.alice).length > told,
+      30_000,
+    );
+    if (scene.reviews(run).length === 0) {
+      expect(scene.ephemerals(USERS.alice).slice(told).join("\n")).toMatch(/again|not recorded|lost/i);
+    } else {
+      expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
+    }
+  }, 60_000);
+});
