@@ -5,6 +5,8 @@ import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import Sqlite from "better-sqlite3";
+import pg from "pg";
 import { pino } from "pino";
 import { type ApplicationFunction, Probot } from "probot";
 import { AppOctokit } from "../../app/github/octokit.js";
@@ -108,6 +110,8 @@ export interface Harness {
   advanceClock(ms: number): void;
   /** The request id a posted request message carries. */
   requestIdOf(message: FakeMessage): string;
+  /** Runs SQL on the App's database behind its back (to break it on purpose). */
+  exec(sql: string): Promise<void>;
   /** The request's effect of this kind (`github.review`, `slack.update`, …). */
   effect(requestId: string, kind: EffectKind): Promise<EffectRow | undefined>;
   /** Waits for every acknowledged interaction to finish its work. */
@@ -319,6 +323,24 @@ export async function startHarness(
       const answer = await github.sendDeploymentProtectionRule(REPO, runId, environment);
       if (answer.status >= 300)
         throw new Error(`the App answered the webhook with ${answer.status}: ${answer.body}`);
+    },
+    async exec(sql) {
+      if (database) {
+        const client = new pg.Client({ connectionString: database.url });
+        await client.connect();
+        try {
+          await client.query(sql);
+        } finally {
+          await client.end();
+        }
+      } else {
+        const db = new Sqlite(join(dir, "app.db"));
+        try {
+          db.exec(sql);
+        } finally {
+          db.close();
+        }
+      }
     },
     advanceClock(ms) {
       clockOffsetMs += ms;
