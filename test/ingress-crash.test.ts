@@ -1,0 +1,85 @@
+// A click is written to the database before Slack gets its 200, so a process killed (SIGKILL) right
+// after acknowledging loses nothing: another process takes the click over and carries it out. The App
+// runs as real processes (build/app/main.js) on PostgreSQL, behind fault proxies that hold the killed
+// process's work in flight at the moment it dies.
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type AttackScene, startAttackScene, USERS } from "../testkit/helpers/attack-scene.js";
+import { requireBuild } from "../testkit/require-build.js";
+
+let scene: AttackScene;
+
+beforeAll(async () => {
+  requireBuild("app");
+  scene = await startAttackScene();
+}, 120_000);
+afterAll(async () => {
+  await scene?.close();
+}, 60_000);
+afterEach(() => {
+  scene.githubProxy.clearRules();
+  scene.slackProxy.clearRules();
+});
+
+const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
+/** An interaction unfinished this long is taken over (app/slack/inbound.ts), looked for every 5 s. */
+const TAKE_OVER_MS = 15_000 + 5_000 + 15_000;
+const TAKEN_OVER = "took over interactions acknowledged by a process that stopped";
+
+describe("a process killed right after acknowledging a click", () => {
+  it("loses nothing: the next process carries the approval out", async () => {
+    const doomed = await scene.startApp({ name: "doomed-approve" });
+    const { run, message } = await scene.newRequest();
+    // GitHub does not answer the run look-up, so the click is in the killed process's hands.
+    scene.githubProxy.inject({
+      method: "GET",
+      path: runPath(run),
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: "hang" },
+    });
+    const ack = await scene.click(message, "approve", USERS.alice, { app: doomed });
+    expect(ack.status).toBe(200);
+    await scene.until(
+      "the click path to be under way",
+      () => scene.githubProxy.matching("GET", runPath(run)).length > 0,
+    );
+    await doomed.kill();
+    scene.githubProxy.clearRules();
+    const successor = await scene.startApp({ name: "successor-approve" });
+
+    await scene.until("GitHub to be told of the approval", () => scene.reviews(run).length > 0, TAKE_OVER_MS);
+    expect(scene.reviews(run).map((review) => review.state)).toEqual(["approved"]);
+    // Taken over from the record, by a process that never saw the request.
+    expect(`${scene.app.child.output()}${successor.child.output()}`).toContain(TAKEN_OVER);
+  }, 90_000);
+
+  it("tells a rejecter whose reason form could not open in time, instead of silence", async () => {
+    const doomed = await scene.startApp({ name: "doomed-reject" });
+    const { message } = await scene.newRequest();
+    const told = scene.ephemerals(USERS.bob).length;
+    // Slack does not answer views.open: the form is on its way when the process dies.
+    scene.slackProxy.inject({
+      method: "POST",
+      path: /views\.open$/,
+      times: Number.POSITIVE_INFINITY,
+      fault: { kind: "hang" },
+    });
+    const ack = await scene.click(message, "reject", USERS.bob, { app: doomed });
+    expect(ack.status).toBe(200);
+    await scene.until(
+      "the reason form to be on its way",
+      () => scene.slackProxy.matching("POST", /views\.open$/).length > 0,
+    );
+    await doomed.kill();
+    scene.slackProxy.clearRules();
+    const opened = scene.slack.views.length;
+    await scene.startApp({ name: "successor-reject" });
+
+    // The trigger id lasted 3 s; the process taking over says so rather than trying it.
+    await scene.until(
+      "the rejecter to be told",
+      () => scene.ephemerals(USERS.bob).length > told,
+      TAKE_OVER_MS,
+    );
+    expect(scene.slack.views.length).toBe(opened);
+  }, 90_000);
+});
