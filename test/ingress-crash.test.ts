@@ -81,5 +81,6 @@ describe("a process killed right after acknowledging a click", () => {
       TAKE_OVER_MS,
     );
     expect(scene.slack.views.length).toBe(opened);
+    expect(scene.ephemerals(USERS.bob).slice(told).join("\n")).toMatch(/click Reject again/);
   }, 90_000);
 });
