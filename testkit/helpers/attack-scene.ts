@@ -19,7 +19,7 @@ import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { type Child, freePort, PROJECT_ROOT, startApp, waitFor } from "./processes.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
-import { postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
+import { type PostOptions, postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
 
 export const APP_ID = 515151;
 export const INSTALLATION_ID = 8080;
@@ -117,11 +117,19 @@ export interface AttackScene {
     buttonEnvironment?: string;
     gate?: boolean;
   }): Promise<{ run: number; message: FakeMessage }>;
+  /** A click on the message's button as Slack would send it (a fresh trigger_id for `user`). */
+  clickPayload(message: FakeMessage, action: "approve" | "reject", user: string): Record<string, unknown>;
   click(
     message: FakeMessage,
     action: "approve" | "reject",
     user: string,
-    options?: { app?: AppProcess; edit?: (payload: Record<string, unknown>) => void },
+    options?: {
+      app?: AppProcess;
+      /** Changes the payload before it is signed (another workspace, a crafted value…). */
+      edit?: (payload: Record<string, unknown>) => void;
+      /** Signs with this secret, at this time, or tampers, instead of signing as Slack does. */
+      signing?: PostOptions & { secret?: string };
+    },
   ): Promise<RouteResponse>;
   /** Submits the reason form most recently opened for `user`. */
   submitReason(user: string, reason: string, options?: { app?: AppProcess }): Promise<RouteResponse>;
@@ -140,6 +148,11 @@ export interface AttackScene {
   reviews(run: number): FakeGitHub["reviews"];
   /** Everything the App sent to Slack since `since` (an index into slackProxy.requests). */
   slackWrites(since?: number): SlackWrite[];
+  /**
+   * Waits until neither GitHub nor Slack has heard from the App for `quietMs`: the App has finished
+   * what it was doing. Orders a test's steps; assertions still look for what the App did.
+   */
+  quiet(quietMs?: number): Promise<void>;
   /** Waits until a probe holds, failing early (with the App's output) if an App process dies. */
   until<T>(
     what: string,
@@ -154,8 +167,8 @@ export interface AttackScene {
 export interface SlackWrite {
   method: string;
   fields: Record<string, unknown>;
-  /** Every string the call would show to people: text, blocks, view. */
-  shownText: string[];
+  /** Every string of the call that Slack reads as mrkdwn (where `<…>` is markup): text, blocks, view. */
+  markupText: string[];
 }
 
 export async function startAttackScene(options: { policy?: string } = {}): Promise<AttackScene> {
@@ -302,16 +315,25 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
       if (opts.gate !== false) await scene.gate(run, environment);
       return { run, message: message(posted.ts) };
     },
-    async click(target, action, user, opts = {}) {
-      const payload = blockActionsPayload({
+    clickPayload(target, action, user) {
+      return blockActionsPayload({
         message: message(target.ts),
         actionId: action === "approve" ? ACTION_IDS.approve : ACTION_IDS.reject,
         user: { id: user },
         triggerId: slack.issueTriggerId(user),
       });
+    },
+    async click(target, action, user, opts = {}) {
+      const payload = scene.clickPayload(target, action, user);
       opts.edit?.(payload);
       const app = opts.app ?? scene.app;
-      return postSignedToSlackRoute(`${app.url}/slack/interactions`, payload, SECRETS.signingSecret);
+      const { secret, ...signing } = opts.signing ?? {};
+      return postSignedToSlackRoute(
+        `${app.url}/slack/interactions`,
+        payload,
+        secret ?? SECRETS.signingSecret,
+        signing,
+      );
     },
     async submitReason(user, reason, opts = {}) {
       const opened = [...slack.views].reverse().find((v) => v.user === user);
@@ -365,8 +387,21 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
       return slackProxy.requests.slice(since).map((r) => {
         const method = r.path.replace(/^\/api\//, "").split("?")[0] ?? "";
         const fields = decodeSlackBody(r.body);
-        return { method, fields, shownText: shownText(fields) };
+        return { method, fields, markupText: markupText(fields) };
       });
+    },
+    async quiet(quietMs = 500) {
+      const traffic = () => slackProxy.requests.length + githubProxy.requests.length;
+      let seen = traffic();
+      let since = Date.now();
+      const deadline = Date.now() + 15_000;
+      while (Date.now() - since < quietMs && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        if (traffic() !== seen) {
+          seen = traffic();
+          since = Date.now();
+        }
+      }
     },
     async until(what, probe, timeoutMs = 20_000) {
       const deadline = Date.now() + timeoutMs;
@@ -430,20 +465,24 @@ function decodeSlackBody(body: string): Record<string, unknown> {
   return fields;
 }
 
-/** Strings people would see: `text` fields anywhere in text, blocks and views. */
-function shownText(fields: Record<string, unknown>): string[] {
+/**
+ * Strings Slack reads as mrkdwn: a message's `text` (unless `mrkdwn` is off) and every mrkdwn text
+ * object in its blocks or view. plain_text shows `<…>` literally, so it is left out.
+ */
+function markupText(fields: Record<string, unknown>): string[] {
   const found: string[] = [];
-  const visit = (value: unknown, key: string | undefined) => {
-    if (typeof value === "string") {
-      if (key === "text") found.push(value);
-      return;
+  const visit = (value: unknown) => {
+    if (Array.isArray(value)) for (const item of value) visit(item);
+    else if (value && typeof value === "object") {
+      const object = value as Record<string, unknown>;
+      if (object.type === "mrkdwn" && typeof object.text === "string") found.push(object.text);
+      else if (object.type !== "plain_text") for (const child of Object.values(object)) visit(child);
     }
-    if (Array.isArray(value)) for (const item of value) visit(item, key);
-    else if (value && typeof value === "object") for (const [k, v] of Object.entries(value)) visit(v, k);
   };
-  visit(fields.text, "text");
-  visit(fields.blocks, undefined);
-  visit(fields.view, undefined);
+  if (typeof fields.text === "string" && fields.mrkdwn !== false && fields.mrkdwn !== "false")
+    found.push(fields.text);
+  visit(fields.blocks);
+  visit(fields.view);
   return found;
 }
 
