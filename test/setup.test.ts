@@ -22,6 +22,7 @@ import {
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
+import { createOnGitHub, decideInSlack, Visitor } from "./setup-helpers.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -194,58 +195,6 @@ describe("manifests and options", () => {
   });
 });
 
-/** A browser's worth of state: the session cookie. */
-class Visitor {
-  cookie: string | undefined;
-  readonly pages: string[] = [];
-  constructor(private readonly base: string) {}
-
-  async get(path: string): Promise<Response> {
-    const response = await fetch(new URL(path, this.base), {
-      redirect: "manual",
-      headers: this.cookie ? { cookie: this.cookie } : {},
-    });
-    const setCookie = response.headers.get("set-cookie");
-    if (setCookie) this.cookie = setCookie.split(";")[0];
-    return response;
-  }
-
-  async text(path: string): Promise<{ status: number; html: string; location: string | null }> {
-    const response = await this.get(path);
-    const html = await response.text();
-    this.pages.push(html);
-    return { status: response.status, html, location: response.headers.get("location") };
-  }
-
-  async post(
-    path: string,
-    form: Record<string, string>,
-  ): Promise<{ status: number; html: string; location: string | null }> {
-    const response = await fetch(new URL(path, this.base), {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-      },
-      body: new URLSearchParams(form).toString(),
-    });
-    const html = await response.text();
-    this.pages.push(html);
-    return { status: response.status, html, location: response.headers.get("location") };
-  }
-
-  async csrf(): Promise<string> {
-    const { html } = await this.text("/setup");
-    return /name="csrf" value="([^"]+)"/.exec(html)?.[1] ?? "";
-  }
-
-  async flash(): Promise<string> {
-    const { html } = await this.text("/setup");
-    return /<p class="flash (?:ok|error)"[^>]*>([^<]*)</.exec(html)?.[1] ?? "";
-  }
-}
-
 describe("the setup server", () => {
   let github: FakeGitHub;
   let slack: FakeSlack;
@@ -285,7 +234,7 @@ describe("the setup server", () => {
 
   async function signedIn(): Promise<Visitor> {
     const visitor = new Visitor(server.url);
-    const entry = await visitor.get(new URL(server.accessUrl).pathname + new URL(server.accessUrl).search);
+    const entry = await visitor.enter(server.accessUrl);
     expect(entry.status).toBe(303);
     expect(entry.headers.get("location")).toBe("/setup");
     expect(entry.headers.get("set-cookie")).toMatch(
@@ -304,30 +253,7 @@ describe("the setup server", () => {
       ...fields,
     });
     expect(toGitHub.status).toBe(200);
-    const action =
-      /<form method="post" action="([^"]+)" id="to-github">/
-        .exec(toGitHub.html)?.[1]
-        ?.replace(/&amp;/g, "&") ?? "";
-    const manifest = /name="manifest" value="([^"]+)"/.exec(toGitHub.html)?.[1] ?? "";
-    const unescaped = manifest
-      .replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'")
-      .replace(/&lt;/g, "<")
-      .replace(/&gt;/g, ">")
-      .replace(/&amp;/g, "&");
-    const page = await fetch(action, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ manifest: unescaped }).toString(),
-    }).then((r) => r.text());
-    const pending = /name="pending" value="([0-9a-f]+)"/.exec(page)?.[1] ?? "";
-    const confirm = await fetch(`${github.url}/settings/apps/new/confirm`, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: new URLSearchParams({ pending }).toString(),
-      redirect: "manual",
-    });
-    return confirm.headers.get("location") ?? "";
+    return createOnGitHub(github.url, toGitHub.html);
   }
 
   it("opens only with the printed token, and then only for the browser that used it", async () => {
@@ -492,17 +418,8 @@ describe("the setup server", () => {
     });
 
     // Cancelled in Slack: nothing stored; "Install in Slack" starts again.
-    const decide = async (url: URL, decision: "allow" | "cancel") => {
-      const request =
-        /name="request" value="([0-9a-f]+)"/.exec(await fetch(url).then((r) => r.text()))?.[1] ?? "";
-      const answer = await fetch(new URL("/oauth/v2/authorize", url), {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({ request, decision }).toString(),
-        redirect: "manual",
-      });
-      return new URL(answer.headers.get("location") ?? "");
-    };
+    const decide = async (url: URL, decision: "allow" | "cancel") =>
+      new URL(await decideInSlack(url.toString(), decision));
     const cancelled = await decide(authorize, "cancel");
     expect((await visitor.text(cancelled.pathname + cancelled.search)).location).toBe("/setup");
     expect(await visitor.flash()).toContain("cancelled");

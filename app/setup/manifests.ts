@@ -2,7 +2,7 @@
 // the project and filled with this App's addresses. Only the keys each service documents are sent.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parse, parseDocument } from "yaml";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
 
 /** Keys of a GitHub App manifest (docs: "Registering a GitHub App from a manifest"). */
 const GITHUB_MANIFEST_KEYS = [
@@ -131,6 +131,10 @@ export function slackManifestYaml(projectDir: string, publicUrl: string | undefi
   const document = parseDocument(text);
   const base = publicUrl ?? "https://YOUR-PUBLIC-ADDRESS";
   document.setIn(["settings", "interactivity", "request_url"], `${base}${INTERACTIONS_PATH}`);
+  // The file's own opening comment says to fill the URL in by hand; this copy is filled in already.
+  const first = isMap(document.contents) ? document.contents.items[0]?.key : undefined;
+  if (isScalar(first)) first.commentBefore = null;
+  if (isMap(document.contents)) document.contents.commentBefore = null;
   document.commentBefore = publicUrl
     ? ` Slack app manifest for slack-deploy-gate, filled in for ${publicUrl}`
     : " Slack app manifest for slack-deploy-gate: replace YOUR-PUBLIC-ADDRESS with the App's public address";

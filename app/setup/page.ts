@@ -70,12 +70,13 @@ export function messagePage(options: {
   html: string;
   back?: boolean;
   script?: string;
+  lead?: string;
 }): string {
   return layout({
     title: `${options.title} · slack-deploy-gate setup`,
     nonce: options.nonce,
     ...(options.script ? { script: options.script } : {}),
-    body: `${header("Register the GitHub App and the Slack app for this App, and store their credentials in <code>.env</code>.")}
+    body: `${header(options.lead ?? "Register the GitHub App and the Slack app for this App, and store their credentials in <code>.env</code>.")}
 <main class="message"><section class="panel"><div class="panel-title"><h2>${escapeHtml(options.title)}</h2></div>
 <div class="panel-body">${options.html}${options.back === false ? "" : '<p><a class="secondary-action" href="/setup">Back to setup</a></p>'}</div></section></main>`,
   });
@@ -345,6 +346,7 @@ export function startingPage(options: { nonce: string }): string {
     title: "Starting the App",
     nonce: options.nonce,
     back: false,
+    lead: "Setup is done: the GitHub App and the Slack app are registered, and their credentials are in <code>.env</code>.",
     html: `<p id="starting">Setup is closed; the App is starting with the credentials in <code>.env</code>. Next time, <code>npm start</code> starts it directly.</p>
 <p class="small muted">If it does not answer within a minute, the console says why. Then: start a deployment that uses the Action, and watch the request arrive in Slack.</p>`,
     script: `

@@ -57,8 +57,9 @@ main.setup { display: grid; grid-template-columns: minmax(280px, 360px) minmax(0
 form.stack { display: grid; gap: 10px; }
 label { font-weight: 600; font-size: 14px; }
 label .hint { display: block; font-weight: normal; color: var(--muted); font-size: 13px; }
-input[type="text"], input[type="url"], input[type="password"] { width: 100%; font: inherit; padding: 6px 8px;
-  border: 1px solid #c8c8c8; border-radius: 6px; margin-top: 4px; }
+input[type="text"], input[type="url"], input[type="password"] { width: 100%; font: inherit; font-weight: 400;
+  padding: 6px 8px; border: 1px solid #c8c8c8; border-radius: 6px; margin-top: 4px; }
+input::placeholder { color: #9a9a9a; }
 input:focus, textarea:focus, button:focus-visible { outline: 2px solid var(--link); outline-offset: 1px; }
 .row { display: grid; grid-template-columns: 1fr 1fr; gap: 10px; }
 @media (max-width: 640px) { .row { grid-template-columns: 1fr; } }
@@ -66,7 +67,8 @@ input:focus, textarea:focus, button:focus-visible { outline: 2px solid var(--lin
   border-radius: 6px; padding: 6px 14px; cursor: pointer; justify-self: start; text-decoration: none;
   display: inline-block; }
 .secondary-action { font: inherit; background: #f6f8fa; color: var(--ink); border: 1px solid #d0d7de;
-  border-radius: 6px; padding: 5px 12px; cursor: pointer; text-decoration: none; display: inline-block; }
+  border-radius: 6px; padding: 5px 12px; cursor: pointer; text-decoration: none; display: inline-block;
+  justify-self: start; }
 .facts { display: grid; grid-template-columns: max-content 1fr; gap: 4px 12px; margin: 0 0 12px; font-size: 13.5px; }
 .facts dt { color: var(--muted); }
 .facts dd { margin: 0; overflow-wrap: anywhere; }
