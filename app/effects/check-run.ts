@@ -237,7 +237,9 @@ export function checkRunOutput(
 
 /** Text from Slack (names, reasons) shown literally: no links, emphasis or HTML of its own. */
 export function escapeMarkdown(text: string): string {
-  return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => `\\${c}`);
+  // What makes links, images, emphasis, code, tables, headings and HTML; not `.` or `-`, which only
+  // matter at the start of a line, so that names and file paths stay readable.
+  return text.replace(/[\\`*_[\]()#!|<>~]/g, (c) => `\\${c}`);
 }
 
 /** Inside `code`: a backtick would end it early. */
