@@ -3,6 +3,7 @@
 // view that was really opened. A test therefore cannot click a button or fill an input that never
 // existed. Field names and shapes follow Slack's block_actions and view_submission references.
 import { randomBytes } from "node:crypto";
+import { FAKE_APP_ID, FAKE_TEAM_ID } from "../fakes/slack.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON, as posted or opened.
 type BlockJson = any;
@@ -27,8 +28,9 @@ export interface Clicker {
   teamId?: string;
 }
 
-export const DEFAULT_TEAM_ID = "T0TESTTEAM";
-export const DEFAULT_APP_ID = "A0TESTAPP";
+// The fake Slack's workspace and app: the App pins them from auth.test / bots.info at start-up.
+export const DEFAULT_TEAM_ID = FAKE_TEAM_ID;
+export const DEFAULT_APP_ID = FAKE_APP_ID;
 
 export interface BlockActionsOptions {
   message: PostedMessage;
