@@ -200,4 +200,23 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.handle.sweep();
     expect(reviewsOf(run)).toEqual([]);
   });
+
+  it("decides with one read of the request and of the gate, and reviews with the client that checked", async () => {
+    const warmup = await h.newRequest();
+    await h.click(warmup.message, "approve", USERS.alice);
+    await h.settle();
+
+    const { run, message } = await h.newRequest();
+    h.storeCalls.clear();
+    const before = h.github.requests.length;
+    await h.click(message, "approve", USERS.alice);
+    await h.settle();
+    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.storeCalls.get("getRequest")).toBe(1);
+    expect(h.storeCalls.get("getGate")).toBe(1);
+    const github = h.github.requests.slice(before);
+    // The run is read once (authorization), and no new installation token is made for the review.
+    expect(github.filter((r) => r.operationId === "actions/get-workflow-run")).toHaveLength(1);
+    expect(github.filter((r) => r.operationId === "apps/create-installation-access-token")).toEqual([]);
+  });
 });

@@ -110,6 +110,8 @@ export interface Harness {
   advanceClock(ms: number): void;
   /** The request id a posted request message carries. */
   requestIdOf(message: FakeMessage): string;
+  /** How often the App called each store method (since the last `storeCalls.clear()`). */
+  storeCalls: Map<string, number>;
   /** Runs SQL on the App's database behind its back (to break it on purpose). */
   exec(sql: string): Promise<void>;
   /** The request's effect of this kind (`github.review`, `slack.update`, …). */
@@ -160,12 +162,13 @@ export async function startHarness(
 
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   let store!: Store;
+  const storeCalls = new Map<string, number>();
   let server!: ServedApp;
   let handle!: AppHandle;
   let appUrl = "";
 
   async function start(): Promise<void> {
-    store = await openStore(databaseUrl);
+    store = counted(await openStore(databaseUrl), storeCalls);
     const key = options.privateKey ?? privateKey;
     const readiness = createReadiness({ store, appId: APP_ID, privateKey: key });
     const app = slackDeployGate(
@@ -222,6 +225,7 @@ export async function startHarness(
   const harness: Harness = {
     slack,
     github,
+    storeCalls,
     get store() {
       return store;
     },
@@ -365,6 +369,20 @@ export async function startHarness(
     },
   };
   return harness;
+}
+
+/** The store, counting calls per method (what a click costs the database). */
+function counted(store: Store, calls: Map<string, number>): Store {
+  return new Proxy(store, {
+    get(target, name, receiver) {
+      const value = Reflect.get(target, name, receiver);
+      if (typeof value !== "function" || typeof name !== "string") return value;
+      return (...args: unknown[]) => {
+        calls.set(name, (calls.get(name) ?? 0) + 1);
+        return value.apply(target, args);
+      };
+    },
+  });
 }
 
 /** The status line the App put in place of (or above) the buttons, or undefined. */
