@@ -1,16 +1,18 @@
 // The built action (dist/index.js) run as a runner runs it: a child process with INPUT_* variables,
-// GITHUB_* context, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, against the fake Slack and a small
-// fake of GitHub's commit endpoint. Asserts what a workflow sees: exit code, outputs, summary, log.
+// GITHUB_* context, GITHUB_OUTPUT and GITHUB_STEP_SUMMARY files, against the fake Slack and the fake
+// GitHub (which checks every request against GitHub's REST description and the token it was given).
+// Asserts what a workflow sees: exit code, outputs, summary, log.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { generateKeyPairSync } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeReference, METADATA_EVENT_TYPE } from "../common/reference.js";
+import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { requireBuild } from "../testkit/require-build.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
 const DIST = join(ROOT, "dist/index.js");
@@ -26,79 +28,6 @@ interface ActionRun {
   summary: string;
 }
 
-interface GitHubRequest {
-  path: string;
-  authorization: string | undefined;
-}
-
-/** Rebuilds dist/ when any source it is made from is newer, so the test runs what the code says. */
-function buildIfStale(): void {
-  const newest = (paths: string[]) => Math.max(...paths.map((p) => statSync(p).mtimeMs));
-  const sources = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "src", "common"], {
-    cwd: ROOT,
-  })
-    .toString()
-    .split("\n")
-    .filter((f) => f.endsWith(".ts"))
-    .map((f) => join(ROOT, f));
-  let built = 0;
-  try {
-    built = statSync(DIST).mtimeMs;
-  } catch {
-    // No bundle yet.
-  }
-  if (built === 0 || newest([...sources, join(ROOT, "package-lock.json")]) > built) {
-    execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: "pipe", timeout: 170_000 });
-  }
-}
-
-/** GET /repos/{owner}/{repo}/commits/{ref}, answered as GitHub answers it. */
-async function startCommitApi(requests: GitHubRequest[]): Promise<{ server: Server; url: string }> {
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://127.0.0.1");
-    requests.push({ path: `${url.pathname}${url.search}`, authorization: req.headers.authorization });
-    const match = /^\/repos\/([^/]+)\/([^/]+)\/commits\/([^/]+)$/.exec(url.pathname);
-    res.setHeader("content-type", "application/json; charset=utf-8");
-    if (req.headers.authorization !== `token ${GITHUB_TOKEN}`) {
-      res.statusCode = 401;
-      res.end(
-        JSON.stringify({
-          message: "Bad credentials",
-          documentation_url: "https://docs.github.com/rest",
-          status: "401",
-        }),
-      );
-      return;
-    }
-    if (req.method !== "GET" || !match || match[3] !== SHA) {
-      res.statusCode = 404;
-      res.end(JSON.stringify({ message: `No commit found for SHA: ${match?.[3] ?? ""}`, status: "404" }));
-      return;
-    }
-    const [, owner, repo] = match;
-    res.end(
-      JSON.stringify({
-        sha: SHA,
-        node_id: "C_kwDOAAAAAA",
-        url: `${url.origin}/repos/${owner}/${repo}/commits/${SHA}`,
-        html_url: `https://github.com/${owner}/${repo}/commit/${SHA}`,
-        commit: {
-          message: COMMIT_MESSAGE,
-          author: { name: "Octo Cat", email: "octo@example.com", date: "2026-01-01T00:00:00Z" },
-          committer: { name: "Octo Cat", email: "octo@example.com", date: "2026-01-01T00:00:00Z" },
-          tree: { sha: "1".repeat(40), url: "" },
-          comment_count: 0,
-        },
-        parents: [],
-        stats: { total: 1, additions: 1, deletions: 0 },
-        files: [],
-      }),
-    );
-  });
-  await new Promise<void>((done) => server.listen(0, "127.0.0.1", done));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
-}
-
 /** GITHUB_OUTPUT lines: `name<<delimiter`, value lines, `delimiter`. */
 function parseOutputs(text: string): Record<string, string> {
   const outputs: Record<string, string> = {};
@@ -109,12 +38,11 @@ function parseOutputs(text: string): Record<string, string> {
 
 describe("the action, run from dist/index.js", () => {
   let slack: FakeSlack;
-  let github: { server: Server; url: string };
-  const githubRequests: GitHubRequest[] = [];
+  let github: FakeGitHub;
   let work: string;
 
   beforeAll(async () => {
-    buildIfStale();
+    requireBuild("action");
     work = mkdtempSync(join(tmpdir(), "sdg-action-"));
     slack = await startFakeSlack({
       channels: {
@@ -122,17 +50,30 @@ describe("the action, run from dist/index.js", () => {
         C0OUTSIDE: { name: "outside", memberOfBot: false },
       },
     });
-    github = await startCommitApi(githubRequests);
+    const { privateKey } = generateKeyPairSync("rsa", {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: "pkcs1", format: "pem" },
+      publicKeyEncoding: { type: "spki", format: "pem" },
+    });
+    github = await startFakeGitHub({
+      appId: 1,
+      privateKey,
+      webhookSecret: "unused",
+      staticTokens: { [GITHUB_TOKEN]: { repository: "octo/app" } },
+    });
+    github.addRepository({ fullName: "octo/app" });
+    github.addCommit("octo/app", { sha: SHA, message: COMMIT_MESSAGE, author: "octocat" });
   }, 180_000);
 
   afterEach(() => {
     slack.reset();
-    githubRequests.length = 0;
+    expect(github.violations).toEqual([]);
+    github.requests.length = 0;
   });
 
   afterAll(async () => {
     await slack?.close();
-    if (github) await new Promise((done) => github.server.close(done));
+    await github?.close();
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
@@ -177,7 +118,7 @@ describe("the action, run from dist/index.js", () => {
       GITHUB_ACTOR: "octocat",
       GITHUB_WORKFLOW: "Deploy",
       GITHUB_SERVER_URL: "https://github.com",
-      GITHUB_API_URL: github.url,
+      GITHUB_API_URL: github.apiUrl,
       GITHUB_EVENT_NAME: "push",
       GITHUB_EVENT_PATH: eventFile,
       GITHUB_OUTPUT: outputFile,
@@ -280,14 +221,30 @@ describe("the action, run from dist/index.js", () => {
       ["chat.getPermalink", DEFAULT_BOT_TOKEN],
     ]);
     expect(slack.calls[0]?.body).toMatchObject({ channel: "C0DEPLOYS", unfurl_links: "false" });
-    expect(githubRequests).toEqual([
-      { path: `/repos/octo/app/commits/${SHA}?per_page=1`, authorization: `token ${GITHUB_TOKEN}` },
+    // One call, with the job's token (the fake answers 401 to any other), asking for no file list.
+    expect(github.requests).toEqual([
+      {
+        method: "GET",
+        path: `/repos/octo/app/commits/${SHA}`,
+        query: "?per_page=1",
+        operationId: "repos/get-commit",
+        status: 200,
+      },
     ]);
 
     expect(run.summary).toContain("Deployment approval requested");
     expect(run.summary).toContain("<code>production</code>");
     expect(run.summary).toContain(`<code>${requestId}</code>`);
     expect(run.summary).toContain(`<a href="${run.outputs["message-url"]}">`);
+  });
+
+  it("names inputs the mode does not use, and goes on", async () => {
+    const run = await runAction({ timeout: "30m", "dispatch-workflow": "deploy.yml" });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(
+      "::warning::`timeout`, `dispatch-workflow` are not used in `gate` mode and were ignored.",
+    );
+    expect(slack.messages).toHaveLength(1);
   });
 
   it("posts to a #name and reports the channel's ID", async () => {
@@ -309,7 +266,7 @@ describe("the action, run from dist/index.js", () => {
     const run = await runAction({}, { GITHUB_SHA: "d".repeat(40) });
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(
-      /^::warning::Could not read the commit title from GitHub \(HTTP 404\); posting the request without it\.$/m,
+      /^::warning::Could not read the commit title from GitHub \(HTTP 422\); posting the request without it\.$/m,
     );
     expect(slack.messages).toHaveLength(1);
     expect(JSON.stringify(slack.messages[0]?.blocks)).toContain("|ddddddd>");
