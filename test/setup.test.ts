@@ -189,6 +189,8 @@ describe("manifests and options", () => {
       githubWebUrl: "http://127.0.0.1:8080",
       githubApiUrl: "http://127.0.0.1:8080/api/v3",
       envPath: "/srv/.env",
+      // No manifests in /srv: the checkout this module belongs to.
+      projectDir: PROJECT_ROOT.replace(/\/$/, ""),
       port: 3000,
       host: "localhost",
     });
@@ -323,6 +325,9 @@ describe("the setup server", () => {
     expect(stolen.status).toBe(400);
     expect(stolen.html).toContain("another browser session");
 
+    // A HEAD (a link preview, a prefetch) does not spend the state.
+    const head = await fetch(callback, { method: "HEAD", headers: { cookie: visitor.cookie ?? "" } });
+    expect(head.status).toBe(404);
     const back = await visitor.text(callback.pathname + callback.search);
     expect(back.location).toBe("/setup");
     expect(await visitor.flash()).toContain(`deploy-gate-test (App ID ${APP_ID})`);

@@ -12,6 +12,7 @@ import {
   realpathSync,
   renameSync,
   rmSync,
+  writeFileSync,
   writeSync,
 } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -103,7 +104,11 @@ function writeAtomically(path: string, values: Record<string, string>): void {
     renameSync(temporary, target);
   } catch (error) {
     rmSync(temporary, { force: true });
-    throw error;
+    // A file bind-mounted into a container cannot be replaced, only rewritten in place.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EBUSY" && code !== "EXDEV") throw error;
+    chmodSync(target, 0o600);
+    writeFileSync(target, text, { mode: 0o600 });
   }
 }
 

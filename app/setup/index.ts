@@ -2,6 +2,7 @@
 // credential is in `.env` and the page hands over; then it returns, with the stored settings in the
 // environment, and start-up carries on into the App in the same process.
 
+import { githubAppName, ManifestError, slackManifestYaml } from "./manifests.js";
 import { SetupOptionsError, setupOptions } from "./options.js";
 import { startSetupServer } from "./server.js";
 
@@ -25,6 +26,16 @@ export async function runSetup(options: RunSetupOptions = {}): Promise<void> {
   } catch (error) {
     if (!(error instanceof SetupOptionsError)) throw error;
     process.stderr.write(`slack-deploy-gate: ${error.message}\n`);
+    process.exit(1);
+  }
+
+  try {
+    // Both manifests must be there before anyone opens the page.
+    githubAppName(settings.projectDir);
+    slackManifestYaml(settings.projectDir, undefined);
+  } catch (error) {
+    if (!(error instanceof ManifestError)) throw error;
+    process.stderr.write(`slack-deploy-gate: setup cannot start: ${error.message}\n`);
     process.exit(1);
   }
 

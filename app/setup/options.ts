@@ -1,6 +1,8 @@
 // What setup mode reads from the environment: where to listen, where GitHub and Slack are, and the
 // optional PUBLIC_URL. The App's own settings (config.ts) are not loaded: most are not there yet.
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export interface SetupOptions {
   port: number;
@@ -66,8 +68,25 @@ export function setupOptions(env: Env, cwd = process.cwd()): SetupOptions {
     githubApiUrl: gheHost ? `${protocol}://${gheHost}/api/v3` : "https://api.github.com",
     slackApiUrl: slack.toString().endsWith("/") ? slack.toString() : `${slack.toString()}/`,
     envPath: join(cwd, ".env"),
-    projectDir: cwd,
+    projectDir: projectDir(cwd),
   };
+}
+
+const MANIFEST_FILES = ["app.yml", "slack-app-manifest.yml"];
+
+/**
+ * Where the manifests are: the working directory (a checkout, where `npm start` runs), else the
+ * checkout or image this module was built into (`build/app/setup/` is three levels down).
+ */
+export function projectDir(cwd: string): string {
+  const has = (dir: string) => MANIFEST_FILES.every((file) => existsSync(join(dir, file)));
+  if (has(cwd)) return cwd;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let level = 0; level < 4; level += 1) {
+    dir = dirname(dir);
+    if (has(dir)) return dir;
+  }
+  return cwd;
 }
 
 /**

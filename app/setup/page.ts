@@ -280,6 +280,7 @@ const PAGE_SCRIPT = `
   const typing = () => [...document.querySelectorAll("input[type=password], input[type=text], input[type=url]")]
     .some((input) => input === document.activeElement || (input.type === "password" && input.value));
   const refresh = async () => {
+    if (document.hidden) return;
     try {
       const response = await fetch("/setup/checklist", { headers: { accept: "text/html" }, cache: "no-store" });
       if (!response.ok) return;

@@ -442,7 +442,8 @@ export async function startSetupServer(options: SetupServerOptions): Promise<Set
     }
     if (path === "/" && method === "GET") return redirect(res, "/setup");
 
-    const get = method === "GET" || method === "HEAD";
+    // Only GET spends a token or a state: a HEAD (a link preview, a prefetch) must not use them up.
+    const get = method === "GET";
     if (path === "/setup" && get && url.searchParams.has("token")) {
       if (!guard.checkAccessToken(url.searchParams.get("token"))) {
         return sendHtml(

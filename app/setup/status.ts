@@ -23,7 +23,10 @@ export const WRITTEN_KEYS = [
   "SLACK_BOT_TOKEN",
 ] as const;
 
+/** How long an installation count is reused: the page polls, and every look is a call to GitHub. */
 const INSTALLATIONS_TTL_MS = 3000;
+/** Once installed, the count only decorates the checklist: ask far less often. */
+const INSTALLED_TTL_MS = 60_000;
 
 export interface SetupStatus {
   github: {
@@ -113,7 +116,8 @@ export class StatusReader {
     status.github.app = this.app.summary;
     if (this.app.publicUrl) status.github.publicUrl = this.app.publicUrl;
     const now = this.clock();
-    if (this.installations?.appId !== appId || now - this.installations.at > INSTALLATIONS_TTL_MS) {
+    const ttl = (this.installations?.count ?? 0) > 0 ? INSTALLED_TTL_MS : INSTALLATIONS_TTL_MS;
+    if (this.installations?.appId !== appId || now - this.installations.at > ttl) {
       this.installations = { appId, count: await countInstallations(this.githubApiUrl, appId, key), at: now };
     }
     status.github.installations = this.installations.count;
