@@ -1,0 +1,71 @@
+// The database gone from under a running App (here: its tables dropped). What must hold: readiness
+// says so, so a load balancer stops sending clicks (liveness stays up: restarting does not bring
+// tables back), and a click that arrives anyway is not acknowledged into silence.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AttackScene, hasButtons, USERS } from "../../testkit/helpers/attack-scene.js";
+import { openScene } from "./scene.js";
+
+let scene: AttackScene;
+
+beforeAll(async () => {
+  scene = await openScene();
+}, 120_000);
+
+afterAll(async () => {
+  await scene?.close();
+}, 60_000);
+
+async function dropTables(): Promise<void> {
+  const client = new pg.Client({ connectionString: scene.database.url });
+  await client.connect();
+  try {
+    await client.query("DROP SCHEMA public CASCADE; CREATE SCHEMA public;");
+  } finally {
+    await client.end();
+  }
+}
+
+/** A fresh App on the emptied database migrates it again: the tables are back. */
+async function restoreTables(): Promise<void> {
+  const app = await scene.startApp({ name: "migrator" });
+  await app.kill();
+}
+
+async function status(path: string): Promise<number> {
+  const response = await fetch(`${scene.app.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+describe("the database gone", () => {
+  it("reports not ready when the tables are gone, while liveness stays up", async () => {
+    expect(await status("/readyz")).toBe(200);
+    await dropTables();
+    expect(await status("/readyz")).toBe(503);
+    expect(await status("/healthz")).toBe(200);
+  });
+
+  it("tells a clicker nothing was recorded, rather than acknowledge the click into silence", async () => {
+    // The request and its gate are recorded while the database is whole.
+    await restoreTables();
+    const { run, message } = await scene.newRequest();
+    await dropTables();
+
+    const told = scene.ephemerals(USERS.alice).length;
+    const answer = await scene.click(message, "approve", USERS.alice);
+    if (answer.status === 200) {
+      // Acknowledged: then the clicker must hear that it did not count.
+      await scene.until(
+        "Alice to be told nothing was recorded",
+        () => scene.ephemerals(USERS.alice).length > told,
+        30_000,
+      );
+    } else {
+      // Refused outright: Slack shows the clicker the failure.
+      expect(answer.status).toBeGreaterThanOrEqual(500);
+    }
+    expect(scene.reviews(run)).toEqual([]);
+    expect(hasButtons(scene.message(message.ts))).toBe(true);
+  }, 60_000);
+});
