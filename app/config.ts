@@ -13,6 +13,10 @@ export interface AppConfig {
   slackSigningSecret: string;
   slackBotToken: string;
   slackApiUrl: string;
+  /** SLACK_APP_ID: the Slack app whose clicks count, when the bot token cannot look it up. */
+  slackAppId: string | undefined;
+  /** SLACK_ALLOWED_TEAM_IDS: other workspaces of an Enterprise Grid org whose clicks count. */
+  allowedTeamIds: string[];
   databaseUrl: string | undefined;
   port: number;
   host: string;
@@ -45,6 +49,8 @@ export function loadConfig(env: Env): AppConfig {
     slackSigningSecret: required(env, "SLACK_SIGNING_SECRET"),
     slackBotToken: slackToken(env),
     slackApiUrl: httpUrl(env, "SLACK_API_URL", "https://slack.com/api/", true),
+    slackAppId: slackAppId(env),
+    allowedTeamIds: allowedTeamIds(env),
     databaseUrl: optional(env, "DATABASE_URL"),
     port: port(env),
     host: optional(env, "HOST") ?? "localhost",
@@ -176,4 +182,22 @@ function metricsToken(env: Env): string | undefined {
     throw new ConfigError("METRICS_TOKEN must be at least 16 characters (or unset to leave /metrics open)");
   }
   return value;
+}
+
+function slackAppId(env: Env): string | undefined {
+  const value = optional(env, "SLACK_APP_ID");
+  if (value !== undefined && !/^A[A-Z0-9]{2,20}$/.test(value)) {
+    throw new ConfigError("SLACK_APP_ID must be the Slack app's ID (A…, shown under Basic Information)");
+  }
+  return value;
+}
+
+function allowedTeamIds(env: Env): string[] {
+  const value = optional(env, "SLACK_ALLOWED_TEAM_IDS");
+  if (value === undefined) return [];
+  const ids = value.split(",").map((id) => id.trim());
+  if (ids.some((id) => !/^T[A-Z0-9]{2,20}$/.test(id))) {
+    throw new ConfigError("SLACK_ALLOWED_TEAM_IDS must be workspace IDs (T…) separated by commas");
+  }
+  return [...new Set(ids)];
 }

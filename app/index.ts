@@ -10,6 +10,7 @@ import { createEffectRunner } from "./effects/runner.js";
 import { createInstallations } from "./github/installations.js";
 import { createRuns } from "./github/runs.js";
 import { createIngress, type IngressOptions } from "./http/ingress.js";
+import { metrics } from "./metrics.js";
 import { createPolicyLoader } from "./policy/index.js";
 import { createSlackApi } from "./slack/api.js";
 import type { Store } from "./store/types.js";
@@ -80,6 +81,10 @@ export function slackDeployGate(
     });
     for (const handler of ingress.handlers) addHandler(handler);
     ingress.start();
+    const unwatchQueue = metrics.watchWorkQueue(() => {
+      const { waiting, running } = ingress.queue.stats();
+      return { queued: waiting, running };
+    });
 
     let sweeping: Promise<number> | undefined;
     const sweep = () => {
@@ -108,6 +113,7 @@ export function slackDeployGate(
       sweep,
       async stop() {
         if (timer) clearInterval(timer);
+        unwatchQueue();
         await ingress.stop();
         await runner.idle();
         await sweeping;

@@ -146,15 +146,8 @@ const recovered = new Counter({
 
 const webhooks = new Counter({
   name: `${PREFIX}webhooks_total`,
-  help: "Verified GitHub webhook deliveries, by event.",
-  labelNames: ["event"] as const,
-  registers: [registry],
-});
-
-const webhookErrors = new Counter({
-  name: `${PREFIX}webhook_errors_total`,
-  help: "GitHub webhook deliveries whose handling failed, by event.",
-  labelNames: ["event"] as const,
+  help: "GitHub webhook deliveries, by event and the HTTP status the App answered (event `refused` for 4xx: unverified or malformed).",
+  labelNames: ["event", "status"] as const,
   registers: [registry],
 });
 
@@ -250,12 +243,10 @@ export const metrics = {
     shed.inc({ reason });
   },
 
-  webhook(event: string): void {
-    webhooks.inc({ event: eventLabel(event) });
-  },
-
-  webhookError(event: string): void {
-    webhookErrors.inc({ event: eventLabel(event) });
+  /** The event name is GitHub's only once the signature checked out (200 or 500), else `refused`. */
+  webhook(event: string, status: number): void {
+    const verified = status < 400 || status >= 500;
+    webhooks.inc({ event: verified ? eventLabel(event) : "refused", status: String(status) });
   },
 
   githubRequest(method: string, route: string, status: number | "error", seconds: number): void {

@@ -57,6 +57,7 @@ describe("health, readiness and metrics", () => {
         githubKey: "ok",
         githubCredentials: "verified",
         shuttingDown: false,
+        waitingFor: [],
         problems: [],
       },
     });
@@ -93,7 +94,9 @@ describe("health, readiness and metrics", () => {
     expect(delta("slack_deploy_gate_slack_requests_total", { status: "200" })).toBe(1);
     expect(delta("slack_deploy_gate_slack_requests_total", { status: "401" })).toBe(1);
     expect(delta("slack_deploy_gate_slack_ack_duration_seconds_count")).toBe(2);
-    expect(delta("slack_deploy_gate_webhooks_total", { event: "deployment_protection_rule" })).toBe(1);
+    expect(
+      delta("slack_deploy_gate_webhooks_total", { event: "deployment_protection_rule", status: "200" }),
+    ).toBe(1);
     expect(
       delta("slack_deploy_gate_github_requests_total", {
         method: "POST",

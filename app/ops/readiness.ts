@@ -15,6 +15,8 @@ export interface ReadinessReport {
   githubKey: CheckState;
   githubCredentials: GitHubCredentials;
   shuttingDown: boolean;
+  /** Start-up steps not finished yet (e.g. learning which Slack workspace the bot token belongs to). */
+  waitingFor: string[];
   /** Why it is not ready, in words an operator can act on (safe to show to anyone). */
   problems: string[];
   /** The underlying errors, for the log only: they may name internal hosts. */
@@ -30,6 +32,8 @@ export interface Readiness {
   check(): Promise<ReadinessReport>;
   /** Asks GitHub whether it accepts the App's JWT; retried by the caller until it gets an answer. */
   verifyCredentials(client: AppClient): Promise<GitHubCredentials>;
+  /** Not ready until `done` resolves: `what` names the step in the report. */
+  waitFor(what: string, done: Promise<unknown>): void;
   markShuttingDown(): void;
   isShuttingDown(): boolean;
 }
@@ -42,12 +46,14 @@ export function createReadiness(deps: { store: Store; appId: number; privateKey:
   const keyProblem = signTestJwt(deps.appId, deps.privateKey);
   let credentials: GitHubCredentials = "unverified";
   let shuttingDown = false;
+  const waiting = new Set<string>();
 
   return {
     async check() {
       const problems: string[] = [];
       const details: string[] = [];
       if (shuttingDown) problems.push("shutting down");
+      for (const what of waiting) problems.push(`waiting for ${what}`);
       let database: CheckState = "ok";
       try {
         await withTimeout(store.ping(), DATABASE_TIMEOUT_MS);
@@ -69,6 +75,7 @@ export function createReadiness(deps: { store: Store; appId: number; privateKey:
         githubKey: keyProblem ? "failing" : "ok",
         githubCredentials: credentials,
         shuttingDown,
+        waitingFor: [...waiting],
         problems,
         details,
       };
@@ -84,6 +91,15 @@ export function createReadiness(deps: { store: Store; appId: number; privateKey:
         if (status === 401) credentials = "rejected";
       }
       return credentials;
+    },
+
+    waitFor(what, done) {
+      waiting.add(what);
+      // A step that fails keeps the process unready; the step itself logs why.
+      done.then(
+        () => waiting.delete(what),
+        () => {},
+      );
     },
 
     markShuttingDown() {

@@ -4,7 +4,7 @@
 // - GET /metrics: Prometheus text (app/metrics.ts), behind METRICS_TOKEN when it is set;
 // - POST /slack/interactions while shutting down: 503 before the body is read, so a drained replica
 //   takes no new work; otherwise the answer's status and latency are counted on the way out.
-// GitHub webhooks are counted by event as they are verified (Probot's middleware runs before this).
+// - POST /api/github/webhooks: counted by event and the status the App answered, on the way out.
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { ApplicationFunction, Logger } from "probot";
@@ -12,6 +12,7 @@ import { metrics, renderMetrics } from "../metrics.js";
 import type { Readiness } from "./readiness.js";
 
 export const SLACK_INTERACTIONS_PATH = "/slack/interactions";
+export const GITHUB_WEBHOOKS_PATH = "/api/github/webhooks";
 const DETAIL_LOG_INTERVAL_MS = 30_000;
 
 export interface OpsRoutesOptions {
@@ -22,9 +23,7 @@ export interface OpsRoutesOptions {
 }
 
 export function opsRoutes(options: OpsRoutesOptions): ApplicationFunction {
-  return (app, { addHandler }) => {
-    app.webhooks.onAny(({ name }) => metrics.webhook(name));
-    app.webhooks.onError((error) => metrics.webhookError(error.event?.name ?? "unknown"));
+  return (_app, { addHandler }) => {
     addHandler(opsHandler(options));
   };
 }
@@ -77,10 +76,14 @@ export function opsHandler(options: OpsRoutesOptions) {
           return true;
         }
         const started = performance.now();
-        res.once("finish", () => {
-          if (res.statusCode === 503) metrics.shed("queue_full");
-          metrics.slackRequest(res.statusCode, (performance.now() - started) / 1000);
-        });
+        res.once("finish", () => metrics.slackRequest(res.statusCode, (performance.now() - started) / 1000));
+        return false;
+      }
+
+      case GITHUB_WEBHOOKS_PATH: {
+        if (req.method !== "POST") return false;
+        const event = req.headers["x-github-event"];
+        res.once("finish", () => metrics.webhook(typeof event === "string" ? event : "", res.statusCode));
         return false;
       }
 
