@@ -185,6 +185,10 @@ describe("manifests and options", () => {
     expect(() => setupOptions({ PUBLIC_URL: "http://x.example" })).toThrow(
       "PUBLIC_URL must start with https://",
     );
+    // HOST=0.0.0.0 (a container's) opens the App, not the page that writes its credentials.
+    expect(setupOptions({ HOST: "0.0.0.0" })).toMatchObject({ host: "localhost", narrowedFrom: "0.0.0.0" });
+    expect(setupOptions({ HOST: "0.0.0.0", SETUP_HOST: "0.0.0.0" })).toMatchObject({ host: "0.0.0.0" });
+    expect(setupOptions({ HOST: "127.0.0.1" })).toMatchObject({ host: "127.0.0.1", narrowedFrom: undefined });
     expect(setupOptions({ GHE_HOST: "127.0.0.1:8080", GHE_PROTOCOL: "http" }, "/srv")).toMatchObject({
       githubWebUrl: "http://127.0.0.1:8080",
       githubApiUrl: "http://127.0.0.1:8080/api/v3",

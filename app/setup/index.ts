@@ -46,7 +46,7 @@ export async function runSetup(options: RunSetupOptions = {}): Promise<void> {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "EADDRINUSE" || code === "EACCES" || code === "EADDRNOTAVAIL") {
       process.stderr.write(
-        `slack-deploy-gate: cannot listen on ${settings.host}:${settings.port} (${code}); set PORT (and HOST) to a free address\n`,
+        `slack-deploy-gate: cannot listen on ${settings.host}:${settings.port} (${code}); set PORT (and SETUP_HOST) to a free address\n`,
       );
       process.exit(1);
     }
@@ -56,10 +56,12 @@ export async function runSetup(options: RunSetupOptions = {}): Promise<void> {
   print("slack-deploy-gate: no APP_ID is set, so this is setup mode.");
   print(`  Open ${server.accessUrl}`);
   print(`  to register the GitHub App and the Slack app; their credentials go to ${settings.envPath}.`);
-  if (!["localhost", "127.0.0.1", "::1"].includes(settings.host))
+  if (settings.narrowedFrom)
     print(
-      `  HOST is ${settings.host}: the page is reachable from other machines, but only with the link above.`,
+      `  Setup listens on localhost only, although HOST is ${settings.narrowedFrom}; SETUP_HOST=${settings.narrowedFrom} serves it there too.`,
     );
+  else if (!["localhost", "127.0.0.1", "::1"].includes(settings.host))
+    print(`  SETUP_HOST is ${settings.host}: other machines reach the page, but only with the link above.`);
 
   const stop = (signal: NodeJS.Signals) => {
     void server.close().then(() => process.exit(signal === "SIGINT" ? 130 : 0));

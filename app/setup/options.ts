@@ -6,7 +6,10 @@ import { fileURLToPath } from "node:url";
 
 export interface SetupOptions {
   port: number;
+  /** Where setup listens: loopback unless SETUP_HOST says otherwise (HOST alone does not open it up). */
   host: string;
+  /** Set when HOST asked for more than loopback and setup stayed on localhost. */
+  narrowedFrom: string | undefined;
   /** The App's public https address, as GitHub and Slack will call it (PUBLIC_URL), if known. */
   publicUrl: string | undefined;
   /** GitHub's web host (`https://github.com`, or the GHE host), where Apps are registered. */
@@ -62,7 +65,7 @@ export function setupOptions(env: Env, cwd = process.cwd()): SetupOptions {
 
   return {
     port: Number(portText),
-    host: value("HOST") ?? "localhost",
+    ...listenHost(value("SETUP_HOST"), value("HOST")),
     publicUrl,
     githubWebUrl: gheHost ? `${protocol}://${gheHost}` : "https://github.com",
     githubApiUrl: gheHost ? `${protocol}://${gheHost}/api/v3` : "https://api.github.com",
@@ -70,6 +73,19 @@ export function setupOptions(env: Env, cwd = process.cwd()): SetupOptions {
     envPath: join(cwd, ".env"),
     projectDir: projectDir(cwd),
   };
+}
+
+const LOOPBACK = ["localhost", "127.0.0.1", "::1"];
+
+/**
+ * The page writes credentials, so it stays on loopback (where a browser on this machine and a tunnel
+ * reach it) even when HOST opens the App to every interface, as a container's does; SETUP_HOST is the
+ * deliberate way to serve it elsewhere.
+ */
+function listenHost(setupHost: string | undefined, host: string | undefined) {
+  if (setupHost) return { host: setupHost, narrowedFrom: undefined };
+  if (!host || LOOPBACK.includes(host)) return { host: host ?? "localhost", narrowedFrom: undefined };
+  return { host: "localhost", narrowedFrom: host };
 }
 
 const MANIFEST_FILES = ["app.yml", "slack-app-manifest.yml"];
