@@ -195,6 +195,9 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.github.sendWebhook("workflow_run", h.github.workflowRunCompletedPayload(REPO, run));
     const status = statusText(h.message(message.ts))!;
     expect(status).toContain("not applied: the run finished (cancelled) before GitHub took the decision");
+    expect(h.threadOf(message.ts).join("\n")).toContain(
+      "The decision was not applied: the run finished (cancelled) before GitHub took the decision.",
+    );
     const review = await h.effect(h.requestIdOf(message), "github.review");
     expect(review?.state).toBe("obsolete");
     await h.handle.sweep();

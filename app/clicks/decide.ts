@@ -3,9 +3,10 @@
 // effects, the message update, the deciding votes' thread replies) are recorded in one transaction;
 // only then does anything reach Slack, so the losing side of a race is never announced: it is told,
 // privately, that its vote came after the decision.
+
+import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
-import { messageUpdate } from "../effects/runner.js";
 import { githubLoginFor } from "../policy/index.js";
 import * as say from "../sentences.js";
 import type { SlackApi } from "../slack/api.js";

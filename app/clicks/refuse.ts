@@ -1,12 +1,12 @@
 // Telling the clicker why nothing changed, privately. An expired request also loses its buttons.
 
+import { messageUpdate } from "../effects/message-state.js";
 import type { EffectRunner } from "../effects/runner.js";
-import { messageUpdate } from "../effects/runner.js";
 import * as say from "../sentences.js";
 import type { Actor, ApproveClick, RejectClick } from "../slack/interaction.js";
 import type { Store } from "../store/types.js";
-import { requestFor } from "./approve.js";
 import type { Authorization } from "./authorize.js";
+import { requestFor } from "./request.js";
 
 export interface Refusals {
   refuse(

@@ -6,10 +6,10 @@ import { type SlackApi, slackErrorCode } from "../slack/api.js";
 import type { Actor, RejectClick, RejectSubmission } from "../slack/interaction.js";
 import { refusalModal, rejectModal } from "../slack/reject-modal.js";
 import type { Store } from "../store/types.js";
-import { requestFor } from "./approve.js";
 import type { Authorizer } from "./authorize.js";
 import type { Decisions } from "./decide.js";
 import type { Refusals } from "./refuse.js";
+import { requestFor } from "./request.js";
 
 export function createReject(deps: {
   store: Store;

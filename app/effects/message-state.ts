@@ -1,9 +1,8 @@
 // What the request message shows, derived from the stored state only: the request, its effects and
 // the newest message-update payload. Slack says "approved" only once GitHub took the decision.
 import type { Applied, RequestStatus } from "../sentences.js";
-import type { EffectRow, RequestRow } from "../store/types.js";
+import type { EffectRow, NewEffect, RequestRow } from "../store/types.js";
 import { effectId, primaryEffect } from "./modes.js";
-import type { MessageUpdatePayload } from "./runner.js";
 
 export function requestStatus(
   request: RequestRow,
@@ -55,3 +54,21 @@ function appliedState(effect: EffectRow | undefined): { applied: Applied; note: 
         : { applied: "applying", note: null };
   }
 }
+
+/** The coalesced message update of a request, made due with what it should show. */
+export function messageUpdate(requestId: string, payload: MessageUpdatePayload): NewEffect {
+  return {
+    id: effectId(requestId, "slack.update"),
+    requestId,
+    kind: "slack.update",
+    payload,
+    state: "due",
+    onConflict: "refresh",
+  };
+}
+
+export type MessageUpdatePayload =
+  | { show: "progress"; approvers: string[]; required: number }
+  | { show: "expired"; at: string }
+  | { show: "closed"; note: string }
+  | { show: "decision" };

@@ -43,7 +43,7 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
         // not pass a re-run's gate, so the run is read, unless the deciding click found the gate
         // already there and read the run a moment ago.
         run =
-          (known && runs.recent(request.repository, request.runId, FRESH_RUN_MS, now)) ||
+          (known && runs.recent(request.repository, request.runId, FRESH_RUN_MS)) ||
           (await runs.get(octokit, request.repository, request.runId));
       } catch (error) {
         return failed(effect, now, error);

@@ -5,6 +5,7 @@
 import type { Logger } from "probot";
 import { type Applied, appliedReply } from "../sentences.js";
 import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
+import { messageUpdate } from "./message-state.js";
 import { effectId, isGitHubEffect, primaryEffect } from "./modes.js";
 import { retryLater } from "./retry.js";
 import type { EffectHandler } from "./types.js";
@@ -171,24 +172,6 @@ export function createEffectRunner(deps: {
     },
   };
 }
-
-/** The coalesced message update of a request, made due with what it should show. */
-export function messageUpdate(requestId: string, payload: MessageUpdatePayload): NewEffect {
-  return {
-    id: effectId(requestId, "slack.update"),
-    requestId,
-    kind: "slack.update",
-    payload,
-    state: "due",
-    onConflict: "refresh",
-  };
-}
-
-export type MessageUpdatePayload =
-  | { show: "progress"; approvers: string[]; required: number }
-  | { show: "expired"; at: string }
-  | { show: "closed"; note: string }
-  | { show: "decision" };
 
 /** Effect ids start with `<requestId>:<kind>`; request ids have no colon. */
 function kindOf(id: string): EffectKind {

@@ -3,8 +3,7 @@
 
 import type { SlackApi } from "../slack/api.js";
 import { renderStatus } from "../slack/status-blocks.js";
-import { requestStatus } from "./message-state.js";
-import type { MessageUpdatePayload } from "./runner.js";
+import { type MessageUpdatePayload, requestStatus } from "./message-state.js";
 import { slackOutcome } from "./slack-outcome.js";
 import type { EffectHandler } from "./types.js";
 

@@ -23,9 +23,10 @@ export interface Runs {
   get(octokit: Octokit, repository: string, runId: number): Promise<RunInfo | undefined>;
   /**
    * A copy read within `maxAgeMs`, if this process has one: the click that just checked the run
-   * hands it to the effect that follows, so the deciding click reads the run once.
+   * hands it to the effect that follows, so the deciding click reads the run once. Ages are measured
+   * on the machine's clock, like `readAt`.
    */
-  recent(repository: string, runId: number, maxAgeMs: number, now: Date): RunInfo | undefined;
+  recent(repository: string, runId: number, maxAgeMs: number): RunInfo | undefined;
   /** Names of the environments the run waits on right now (GitHub's pending deployments). */
   pendingEnvironments(octokit: Octokit, repository: string, runId: number): Promise<string[]>;
 }
@@ -68,9 +69,9 @@ export function createRuns(): Runs {
       inflight.set(k, request);
       return request;
     },
-    recent(repository, runId, maxAgeMs, now) {
+    recent(repository, runId, maxAgeMs) {
       const run = lastRead.get(key(repository, runId));
-      return run && now.getTime() - run.readAt.getTime() <= maxAgeMs ? run : undefined;
+      return run && Date.now() - run.readAt.getTime() <= maxAgeMs ? run : undefined;
     },
     async pendingEnvironments(octokit, repository, runId) {
       const [owner, repo] = splitRepository(repository);

@@ -1,11 +1,13 @@
 // `run_completed`: a run that ends can no longer pass a gate. A review not yet taken becomes obsolete
 // (and the message says so); an undecided request closes, its buttons gone. Other effects (the check
 // run, a dispatch) still apply: they do not need the run to wait.
+
+import { messageUpdate } from "../effects/message-state.js";
 import { effectId } from "../effects/modes.js";
-import { type EffectRunner, messageUpdate } from "../effects/runner.js";
+import type { EffectRunner } from "../effects/runner.js";
 import type { RunCompleted } from "../github/events.js";
-import { notes } from "../sentences.js";
-import type { RequestRow, Store } from "../store/types.js";
+import { appliedReply, notes } from "../sentences.js";
+import type { NewEffect, RequestRow, Store } from "../store/types.js";
 
 const CLAIM_MS = 30_000;
 
@@ -28,13 +30,23 @@ export async function onRunCompleted(
     await store.wakeEffects(request.requestId, ["github.review"], now());
     const claimed = await store.claimEffect(id, now(), CLAIM_MS);
     if (!claimed) return;
-    await store.finishEffect(
-      id,
-      claimed.generation,
-      { state: "obsolete", note: notes.runFinished(event.conclusion) },
-      now(),
-    );
-    await runner.record([messageUpdate(request.requestId, { show: "decision" })], request);
+    const note = notes.runFinished(event.conclusion);
+    await store.finishEffect(id, claimed.generation, { state: "obsolete", note }, now());
+    const effects: NewEffect[] = [messageUpdate(request.requestId, { show: "decision" })];
+    const text =
+      request.decision &&
+      appliedReply(request.environment, request.mode, request.decision, "not_applied", note);
+    if (text) {
+      effects.unshift({
+        id: effectId(request.requestId, "slack.reply", "github"),
+        requestId: request.requestId,
+        kind: "slack.reply",
+        payload: { text },
+        state: "due",
+        onConflict: "ignore",
+      });
+    }
+    await runner.record(effects, request);
   }
 
   async function close(request: RequestRow): Promise<void> {
