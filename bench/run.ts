@@ -16,6 +16,7 @@ import { rssMiB, stopAllChildren } from "./lib/process.js";
 import { sampleRequestMessage, startScene } from "./lib/scene.js";
 import { ratio, round, summarize } from "./lib/stats.js";
 import { printResults } from "./report.js";
+import { printWaitCost, type WaitCostFigure, waitCost } from "./wait-cost.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PLAN = QUICK
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
   try {
     log("figure 1: the Action against its floor");
     results.action = await measureAction(scene, join(dir, "action"), PLAN.actionRuns, QUICK ? 1 : 2);
+
+    log("figure 9: the rate-limit cost of waiting (wait mode)");
+    results.waitCost = await waitCost(scene, join(dir, "wait"), QUICK ? 5 : 60);
 
     log("figure 2 floor: a bare node:http server under the same load");
     const floor = await startFloorServer(dir);
@@ -178,6 +182,7 @@ async function main(): Promise<void> {
     : join(PROJECT_ROOT, "bench", "results.json");
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(printResults(results));
+  process.stdout.write(printWaitCost(results.waitCost as WaitCostFigure | undefined));
   log(`written to ${out}`);
 }
 
