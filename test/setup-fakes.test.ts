@@ -87,7 +87,8 @@ describe("fake GitHub: registering an App from a manifest", () => {
       slug: "deploy-gate-acme",
       owner: { login: "octocat", type: "User" },
       webhook_secret: SECRET,
-      permissions: { actions: "read", deployments: "write", contents: "read", metadata: "read" },
+      // Whatever app.yml asks for, as GitHub granted it.
+      permissions: manifest().default_permissions,
       events: expect.arrayContaining(["deployment_protection_rule", "push"]),
     });
     expect(data.pem).toContain("PRIVATE KEY");
