@@ -40,7 +40,7 @@ function settledStatus(ts: string, timeoutMs: number): Promise<string> {
   );
 }
 
-describe("kill -9", () => {
+describe("kill -9", { timeout: 150_000 }, () => {
   it.concurrent("while the review is on its way to GitHub: a restarted App tells GitHub once, and Slack says so (held)", async ({
     expect,
   }) => {

@@ -38,9 +38,10 @@ async function status(path: string): Promise<number> {
   return response.status;
 }
 
-describe("the database gone", () => {
+describe("the database gone", { timeout: 90_000 }, () => {
   it("reports not ready when the tables are gone, while liveness stays up", async () => {
-    expect(await status("/readyz")).toBe(200);
+    // Ready once started (it may first wait on start-up steps, such as asking Slack who it is).
+    await scene.until("the App to be ready", async () => (await status("/readyz")) === 200);
     await dropTables();
     expect(await status("/readyz")).toBe(503);
     expect(await status("/healthz")).toBe(200);

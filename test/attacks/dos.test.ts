@@ -49,7 +49,7 @@ async function withFreshApp(name: string, work: (app: AppProcess) => Promise<voi
   }
 }
 
-describe("denial of service", () => {
+describe("denial of service", { timeout: 90_000 }, () => {
   it("refuses an unsigned 256 MiB webhook without taking it into memory", async () => {
     await withFreshApp("huge-body", async (app) => {
       const before = app.memory();

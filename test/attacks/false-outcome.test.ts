@@ -47,7 +47,7 @@ function settledStatus(ts: string, timeoutMs = 30_000): Promise<string> {
   );
 }
 
-describe("Slack never shows a false outcome", () => {
+describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
   it("shows a review GitHub applied as applied, though GitHub's answer was lost (502 from a gateway)", async () => {
     const { run, message } = await scene.newRequest();
     scene.githubProxy.inject({
@@ -65,7 +65,7 @@ describe("Slack never shows a false outcome", () => {
     expect(status).toMatch(/Approved/);
     expect(status).toMatch(/resumed/);
     expect(scene.thread(message.ts).join("\n")).not.toMatch(/not applied/);
-  });
+  }, 60_000);
 
   it("updates a decided message once Slack's rate limit on chat.update lifts: no buttons left on it", async () => {
     const { run, message } = await scene.newRequest();

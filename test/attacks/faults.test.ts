@@ -40,7 +40,7 @@ function updateAfter(ts: string, after: number): ProxiedRequest | undefined {
   );
 }
 
-describe("GitHub failing", () => {
+describe("GitHub failing", { timeout: 90_000 }, () => {
   it("tells the clicker when GitHub answers 500 to the run look-up: nothing recorded, nothing lost silently", async () => {
     const { run, message } = await scene.newRequest();
     scene.githubProxy.inject({

@@ -42,7 +42,7 @@ async function clickUnder(policy: string, user: string = USERS.alice) {
   return { run, replies: scene.ephemerals(user).slice(before) };
 }
 
-describe("policies an attacker (or a mistake) can put on the default branch", () => {
+describe("policies an attacker (or a mistake) can put on the default branch", { timeout: 90_000 }, () => {
   it("refuses a policy file over the size limit on the real loading path", async () => {
     // Valid YAML that would approve Alice, padded past 256 KiB with comments.
     const padding = Array.from(

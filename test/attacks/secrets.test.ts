@@ -25,7 +25,7 @@ afterAll(async () => {
 
 const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
 
-describe("secret hygiene (held)", () => {
+describe("secret hygiene (held)", { timeout: 90_000 }, () => {
   it("never writes a secret, a token or a signature to its output, whatever happens", async () => {
     // Success: a decision delivered.
     const approved = await scene.newRequest();

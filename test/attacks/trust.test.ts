@@ -43,7 +43,7 @@ async function reviewOf(run: number) {
   return review;
 }
 
-describe("signatures and replays (held)", () => {
+describe("signatures and replays (held)", { timeout: 90_000 }, () => {
   it("refuses clicks not signed by Slack now, at no cost: nothing reaches GitHub or Slack", async () => {
     const { run, message } = await scene.newRequest();
     const before = { github: scene.githubProxy.requests.length, slack: scene.slackProxy.requests.length };
@@ -93,7 +93,7 @@ describe("signatures and replays (held)", () => {
   });
 });
 
-describe("trust", () => {
+describe("trust", { timeout: 90_000 }, () => {
   it("refuses a click from another workspace and app, by a user ID the policy lists", async () => {
     const { run, message } = await scene.newRequest();
     const answer = await scene.click(message, "approve", USERS.bob, {
