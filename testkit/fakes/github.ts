@@ -9,6 +9,7 @@ import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
 import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
+import { createManifestFlow, type ManifestRegistration } from "./github-manifest.js";
 import { githubOpenApi } from "./github-openapi.js";
 import {
   type Call,
@@ -53,6 +54,7 @@ export interface RecordedRequest {
 }
 
 export type RunSnapshot = RunState;
+export type { ManifestRegistration } from "./github-manifest.js";
 
 export interface FakeGitHub {
   url: string;
@@ -65,6 +67,8 @@ export interface FakeGitHub {
   dispatches: Dispatch[];
   /** Per credential (`GITHUB_TOKEN owner/repo`, `installation 77`, `app`): requests counted and 304s. */
   rateLimits: Map<string, RateLimitUse>;
+  /** Apps registered through the manifest flow (`/settings/apps/new`), in order. */
+  manifestRegistrations: ManifestRegistration[];
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
   /** A workflow's GITHUB_TOKEN for one repository (what `staticTokens` gives at start). */
   addStaticToken(token: string, repository: string): void;
@@ -143,6 +147,15 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const failures: Failure[] = [];
   let latencyMs = 0;
   const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
+  const manifestFlow = createManifestFlow({
+    openapi,
+    app,
+    webUrl: () => urls.web,
+    privateKey: options.privateKey,
+    webhookSecret: options.webhookSecret,
+    violations,
+  });
+  const operations: Record<string, (typeof handlers)[string]> = { ...handlers, ...manifestFlow.handlers };
   const conditional = new ConditionalRequests();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -155,6 +168,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     const apiPath = url.pathname.startsWith(`${API_PREFIX}/`)
       ? url.pathname.slice(API_PREFIX.length)
       : undefined;
+    // GitHub's web pages for registering an App from a manifest.
+    if (apiPath === undefined && raw !== undefined && manifestFlow.page(method, url, raw, res)) return;
     const record: RecordedRequest = {
       method,
       path: apiPath ?? url.pathname,
@@ -192,10 +207,11 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
           problem.message.replace(/\s+/g, " "),
         );
 
+      const handler = operations[operation.operationId];
       const credential = auth.identify(req.headers.authorization);
-      if (credential.kind === "none") return refuse(error(401, "Requires authentication"), "no credentials");
+      if (credential.kind === "none" && handler?.needs !== "none")
+        return refuse(error(401, "Requires authentication"), "no credentials");
       if (credential.kind === "invalid") return refuse(error(401, credential.message), credential.message);
-      const handler = handlers[operation.operationId];
       if (!handler) {
         return refuse(
           error(501, "Not Implemented"),
@@ -210,7 +226,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
             `${operation.operationId} needs the App's JWT`,
           );
         }
-      } else {
+      } else if (handler.needs === "repository") {
         if (credential.kind === "app") {
           return refuse(
             error(403, "Resource not accessible by integration"),
@@ -303,6 +319,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     reviews,
     dispatches,
     rateLimits: conditional.usage,
+    manifestRegistrations: manifestFlow.registrations,
     addInstallation: (i) => state.addInstallation(i),
     addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
     addRepository: (r) => state.addRepository(r),
