@@ -35,19 +35,42 @@ export interface ClickToGitHub {
 }
 
 /**
- * Alternates samples between `apps` (same fakes, different databases), one decision per click,
- * spaced so that Octokit's write throttle never holds a review back; returns one result per App.
+ * Alternates samples between `apps` (same fakes, different databases) and, when given, the floor
+ * (floor-review.mjs: the same two GitHub calls from a bare server), one decision per click, spaced so
+ * that Octokit's write throttle never holds a review back; returns one result per App and the floor's.
  */
 export async function clickToGitHub(
   scene: Scene,
   apps: RunningApp[],
   samples: number,
   warmup = 3,
-): Promise<ClickToGitHub[]> {
+  floor?: { url: string },
+): Promise<{ apps: ClickToGitHub[]; floor?: ClickToGitHub }> {
   const toReview: number[][] = apps.map(() => []);
   const ack: number[][] = apps.map(() => []);
   const lastReview = apps.map(() => 0);
+  const floorToReview: number[] = [];
+  const floorAck: number[] = [];
+  let floorLastReview = 0;
   for (let i = -warmup; i < samples; i += 1) {
+    if (floor) {
+      const { runId } = await scene.openRequest(DECIDE_ENVIRONMENT);
+      const wait = floorLastReview + WRITE_SPACING_MS - performance.now();
+      if (wait > 0) await sleep(wait);
+      const arrival = scene.reviewArrival(runId);
+      const started = performance.now();
+      const response = await fetch(floor.url, {
+        method: "POST",
+        body: JSON.stringify({ runId, environment: DECIDE_ENVIRONMENT }),
+      });
+      await response.arrayBuffer();
+      const acked = performance.now();
+      floorLastReview = await arrival;
+      if (i >= 0) {
+        floorToReview.push(floorLastReview - started);
+        floorAck.push(acked - started);
+      }
+    }
     for (const [index, app] of apps.entries()) {
       const { runId, message } = await scene.openRequest(DECIDE_ENVIRONMENT);
       await reportGate(scene, app, runId);
@@ -72,11 +95,20 @@ export async function clickToGitHub(
   }
   await sleep(300);
   scene.prune();
-  return apps.map((_, index) => ({
-    samples,
-    toReviewMs: roundSummary(summarize(toReview[index] ?? [])),
-    ackMs: roundSummary(summarize(ack[index] ?? [])),
-  }));
+  return {
+    apps: apps.map((_, index) => ({
+      samples,
+      toReviewMs: roundSummary(summarize(toReview[index] ?? [])),
+      ackMs: roundSummary(summarize(ack[index] ?? [])),
+    })),
+    floor: floor
+      ? {
+          samples,
+          toReviewMs: roundSummary(summarize(floorToReview)),
+          ackMs: roundSummary(summarize(floorAck)),
+        }
+      : undefined,
+  };
 }
 
 /** `count` decisions clicked at the same moment: how the write throttle spreads their reviews. */
@@ -119,6 +151,14 @@ function click(app: RunningApp, message: FakeMessage, user: string) {
 }
 
 // ---- Figure 4: forged requests ----
+
+/** floor-server.mjs under the same traffic, pinned the same way: requests a bare server answers. */
+export interface ForgedFloorFigure {
+  seconds: number;
+  answered: number;
+  answeredPerSecond: number;
+  pinned: boolean;
+}
 
 export interface ForgedFigure {
   seconds: number;
@@ -163,26 +203,17 @@ export async function forged(
   const messages = await openLoadRequests(scene, 20);
   await settle(scene);
   const before = await workCounts(scene, db);
-  const pinned = pin(app.child.pid, "0") && pin(worker.pid, "1");
   const cpuBefore = cpuSeconds(app.child.pid) ?? 0;
   const started = performance.now();
-  const result = await worker.run({
-    kind: "closed",
-    url: app.interactionsUrl,
-    durationMs: seconds * 1000,
-    concurrency: 32,
+  const { result, pinned } = await forgedTraffic(
+    scene,
+    { url: app.interactionsUrl, pid: app.child.pid },
+    worker,
     messages,
-    approvers: scene.approvers,
-    votesPerMessage: VOTES_PER_LOAD_REQUEST,
-    secret: `${SIGNING_SECRET}-but-wrong`,
-  });
+    seconds,
+  );
   const elapsed = (performance.now() - started) / 1000;
   const appCpu = ((cpuSeconds(app.child.pid) ?? 0) - cpuBefore) / elapsed;
-  if (pinned) {
-    const all = `0-${cpus().length - 1}`;
-    pin(app.child.pid, all);
-    pin(worker.pid, all);
-  }
   await sleep(1000);
   const after = await workCounts(scene, db);
   const rejected = result.statuses["401"] ?? 0;
@@ -200,6 +231,55 @@ export async function forged(
     after,
     unchanged: JSON.stringify(before) === JSON.stringify(after),
   };
+}
+
+/** The same forged traffic against floor-server.mjs (started by the caller), pinned the same way. */
+export async function forgedFloor(
+  scene: Scene,
+  floor: { url: string; pid: number },
+  worker: LoadWorker,
+  seconds: number,
+): Promise<ForgedFloorFigure> {
+  const messages = await openLoadRequests(scene, 20);
+  const { result, pinned } = await forgedTraffic(scene, floor, worker, messages, seconds);
+  scene.prune();
+  const answered = result.statuses["200"] ?? 0;
+  return {
+    seconds,
+    answered,
+    answeredPerSecond: round(answered / (result.elapsedMs / 1000), 0),
+    pinned,
+  };
+}
+
+/** Valid clicks signed with the wrong secret, 32 in flight, target on core 0, generator on core 1. */
+async function forgedTraffic(
+  scene: Scene,
+  target: { url: string; pid: number },
+  worker: LoadWorker,
+  messages: FakeMessage[],
+  seconds: number,
+) {
+  const pinned = pin(target.pid, "0") && pin(worker.pid, "1");
+  try {
+    const result = await worker.run({
+      kind: "closed",
+      url: target.url,
+      durationMs: seconds * 1000,
+      concurrency: 32,
+      messages,
+      approvers: scene.approvers,
+      votesPerMessage: VOTES_PER_LOAD_REQUEST,
+      secret: `${SIGNING_SECRET}-but-wrong`,
+    });
+    return { result, pinned };
+  } finally {
+    if (pinned) {
+      const all = `0-${cpus().length - 1}`;
+      pin(target.pid, all);
+      pin(worker.pid, all);
+    }
+  }
 }
 
 function pin(pid: number, cpus: string): boolean {
@@ -231,7 +311,7 @@ export async function loadStep(
   worker: LoadWorker,
   rate: number,
   seconds: number,
-  options: { isApp: boolean; rssSamples?: number[] },
+  options: { isApp: boolean; rssSamples?: number[]; onStart?: () => void },
 ): Promise<LoadStep> {
   const clicks = Math.round(rate * seconds);
   // Fresh requests, each clicked by at most 19 distinct approvers: every click records a vote.
@@ -245,6 +325,7 @@ export async function loadStep(
   const delay = monitorEventLoopDelay({ resolution: 10 });
   delay.enable();
   const started = performance.now();
+  options.onStart?.();
   const result = await worker.run({
     kind: "open",
     url: options.isApp ? `${target.url}/slack/interactions` : target.url,

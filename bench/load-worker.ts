@@ -5,11 +5,13 @@
 //   down and hide its own queueing (no coordinated omission).
 // - `closed`: `concurrency` requests always in flight, as fast as the server answers (throughput).
 // Each request is a real Slack block_actions click on a posted message, signed with `secret`.
+// It also sends the hostile traffic of the memory figures (attack-traffic.ts).
 import { Agent, request } from "node:http";
 import { ACTION_IDS } from "../common/reference.js";
 import type { FakeMessage } from "../testkit/fakes/slack.js";
 import { blockActionsPayload, triggerId } from "../testkit/helpers/slack-clicks.js";
 import { formEncodePayload, signSlackRequest } from "../testkit/helpers/slack-sign.js";
+import { type HugeBodyCommand, hugeBody, type SlowBodiesCommand, slowBodies } from "./attack-traffic.js";
 
 export interface ClickSet {
   /** Request messages as posted; click i goes to message i mod length. */
@@ -169,8 +171,15 @@ function closedLoop(command: Extract<WorkerCommand, { kind: "closed" }>): Promis
   });
 }
 
-process.on("message", (command: WorkerCommand) => {
-  const run = command.kind === "open" ? openLoop(command) : closedLoop(command);
+process.on("message", (command: WorkerCommand | SlowBodiesCommand | HugeBodyCommand) => {
+  const run: Promise<unknown> =
+    command.kind === "open"
+      ? openLoop(command)
+      : command.kind === "closed"
+        ? closedLoop(command)
+        : command.kind === "slow-bodies"
+          ? slowBodies(command)
+          : hugeBody(command);
   void run.then((result) => process.send?.(result));
 });
 process.send?.({ ready: true });

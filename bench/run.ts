@@ -1,20 +1,38 @@
-// `npm run bench`: every figure of issue 5, printed as tables and written to bench/results.json with
-// the machine they came from. BENCH_QUICK=1 runs each figure briefly (a smoke test, not figures to
-// quote). Nothing here fails on a threshold: targets are printed beside the figures.
+// `npm run bench`: every figure of issues 5, 8 and 9, printed as tables and written to
+// bench/results.json with the machine they came from. BENCH_QUICK=1 runs each figure briefly (a smoke
+// test, not figures to quote). Nothing here fails on a threshold: targets are printed beside the
+// figures. What holds the App's memory under the heaviest flood: bench/heap.ts.
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ensureBuilt } from "../testkit/build.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 import { measureAction } from "./action.js";
-import { clickToGitHub, forged, idleRss, type LoadStep, loadStep, throttledBurst } from "./app-figures.js";
-import { type RunningApp, startAppProcess, startFloorServer } from "./lib/app.js";
+import {
+  clickToGitHub,
+  forged,
+  forgedFloor,
+  idleRss,
+  type LoadStep,
+  loadStep,
+  throttledBurst,
+} from "./app-figures.js";
+import { type FloodFigure, hugeBodyFlood, slowBodyFlood } from "./attack-figures.js";
+import type { Route } from "./attack-traffic.js";
+import {
+  installationToken,
+  type RunningApp,
+  startAppProcess,
+  startFloorServer,
+  startReviewFloor,
+} from "./lib/app.js";
 import { type Backend, createDatabase, fillPastRequests } from "./lib/database.js";
-import { startLoadWorker } from "./lib/load.js";
+import { type LoadWorker, startLoadWorker } from "./lib/load.js";
 import { describeMachine } from "./lib/machine.js";
 import { rssMiB, stopAllChildren } from "./lib/process.js";
-import { sampleRequestMessage, startScene } from "./lib/scene.js";
+import { type Scene, sampleRequestMessage, startScene } from "./lib/scene.js";
 import { ratio, round, summarize } from "./lib/stats.js";
+import { policySize } from "./policy-figure.js";
 import { printResults } from "./report.js";
 import { printWaitCost, type WaitCostFigure, waitCost } from "./wait-cost.js";
 
@@ -31,6 +49,9 @@ const PLAN = QUICK
       burst: 3,
       forgedSeconds: 1,
       pastRequests: 10_000,
+      slowFlood: { connections: 300, bodyBytes: 1024 * 1024, sendMs: 1500, holdMs: 4000 },
+      hugeFlood: { totalBytes: 500 * 1024 * 1024, timeoutMs: 10_000 },
+      policyRuns: 3,
     }
   : {
       actionRuns: 20,
@@ -43,10 +64,14 @@ const PLAN = QUICK
       burst: 5,
       forgedSeconds: 5,
       pastRequests: 100_000,
+      slowFlood: { connections: 300, bodyBytes: 1024 * 1024, sendMs: 5000, holdMs: 15_000 },
+      hugeFlood: { totalBytes: 500 * 1024 * 1024, timeoutMs: 30_000 },
+      policyRuns: 15,
     };
 const BACKENDS: Backend[] = ["sqlite", "postgres"];
 /** Where "the rate at which p99 passes 100 ms" is read. */
 const P99_LIMIT_MS = 100;
+const ROUTES: Route[] = ["webhooks", "interactions"];
 
 const log = (line: string) => process.stderr.write(`[bench] ${line}\n`);
 
@@ -56,6 +81,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "sdg-bench-"));
   const scene = await startScene();
   const worker = await startLoadWorker();
+  const token = await installationToken(scene);
   const results: Record<string, unknown> = { machine: describeMachine(), quick: QUICK, plan: PLAN };
   try {
     log("figure 1: the Action against its floor");
@@ -95,15 +121,29 @@ async function main(): Promise<void> {
         logDir: dir,
       });
 
-      log(`${backend}: figures 3 and 6, click → review at GitHub, empty and full database alternating`);
-      const [onEmpty, onFull] = await clickToGitHub(scene, [app, fullApp], PLAN.clickSamples, PLAN.warmup);
+      log(
+        `${backend}: figures 3 and 6, click → review at GitHub, empty and full database and floor alternating`,
+      );
+      const reviewFloor = await startReviewFloor(scene, dir, token);
+      const clicked = await clickToGitHub(scene, [app, fullApp], PLAN.clickSamples, PLAN.warmup, reviewFloor);
+      await reviewFloor.child.stop();
+      const [onEmpty, onFull] = clicked.apps;
+      const onFloor = clicked.floor;
       await fullApp.child.stop();
       fullApp = undefined;
       await full.drop();
       const burst = backend === "sqlite" ? await throttledBurst(scene, app, PLAN.burst) : undefined;
 
       const idle = await idleRss(app.child.pid, QUICK ? 0.5 : 3);
-      log(`${backend}: figure 4, forged requests`);
+      log(`${backend}: figure 4, forged requests, against a bare node:http server and the App`);
+      const forgedFloorServer = await startFloorServer(dir);
+      const forgedFloorFigure = await forgedFloor(
+        scene,
+        { url: `${forgedFloorServer.url}/slack/interactions`, pid: forgedFloorServer.child.pid },
+        worker,
+        PLAN.forgedSeconds,
+      );
+      await forgedFloorServer.child.stop();
       const forgedFigure = await forged(scene, app, empty, worker, PLAN.forgedSeconds);
 
       log(`${backend}: figure 2, acknowledgement at fixed rates`);
@@ -146,16 +186,20 @@ async function main(): Promise<void> {
               note: "not passed within the bounded step-up",
             },
         clickToGitHub: onEmpty,
-        clickToGitHubRatioToFloorP50: onEmpty
-          ? ratio(onEmpty.toReviewMs.p50, floorAt(50)?.p50 ?? Number.NaN)
-          : undefined,
+        clickToGitHubFloor: onFloor,
+        clickToGitHubRatioToFloorP50:
+          onEmpty && onFloor ? ratio(onEmpty.toReviewMs.p50, onFloor.toReviewMs.p50) : undefined,
         throttledBurstMs: burst,
         forged: forgedFigure,
+        forgedFloor: forgedFloorFigure,
+        forgedRatioToFloor: ratio(forgedFigure.rejectedPerSecond, forgedFloorFigure.answeredPerSecond),
         memory: {
           afterStartMiB: rssAfterStart,
           idleMiB: idle,
           underLoadP50MiB: round(rss.p50, 1),
           underLoadMaxMiB: round(rss.max, 1),
+          /** The highest rate the step-up reached, where underLoadMaxMiB is usually taken. */
+          heaviestRate: steps.at(-1)?.rate,
           idleAfterLoadMiB: idleAfter,
         },
         storage: {
@@ -169,6 +213,12 @@ async function main(): Promise<void> {
       };
     }
     results.backends = backends;
+
+    log("figure 8: the App's memory under slow-body and huge-body floods (SQLite)");
+    results.attacks = await attackFigures(scene, dir, worker);
+
+    log("figure 7: loading the largest legal policy");
+    results.policy = await policySize(scene, PLAN.policyRuns);
     results.totalSeconds = round((performance.now() - began) / 1000, 0);
   } finally {
     await worker.stop();
@@ -184,6 +234,28 @@ async function main(): Promise<void> {
   process.stdout.write(printResults(results));
   process.stdout.write(printWaitCost(results.waitCost as WaitCostFigure | undefined));
   log(`written to ${out}`);
+}
+
+/** Each flood on a fresh App (restarted when a flood left it dead). */
+async function attackFigures(scene: Scene, dir: string, worker: LoadWorker) {
+  const db = await createDatabase("sqlite", dir, "sqlite-attack");
+  const start = () => startAppProcess(scene, { name: "app-attack", databaseUrl: db.url, logDir: dir });
+  let app = await start();
+  const afterStartMiB = round(rssMiB(app.child.pid) ?? Number.NaN, 1);
+  const run = async <T extends FloodFigure>(flood: (app: RunningApp) => Promise<T>): Promise<T> => {
+    const figure = await flood(app);
+    if (app.child.process.exitCode !== null || app.child.process.signalCode !== null) {
+      await app.child.stop();
+      app = await start();
+    }
+    return figure;
+  };
+  const slow = [];
+  for (const route of ROUTES) slow.push(await run((a) => slowBodyFlood(a, worker, route, PLAN.slowFlood)));
+  const huge = [];
+  for (const route of ROUTES) huge.push(await run((a) => hugeBodyFlood(a, worker, route, PLAN.hugeFlood)));
+  await app.child.stop();
+  return { afterStartMiB, slow, huge };
 }
 
 main().catch(async (error: unknown) => {

@@ -1,9 +1,19 @@
 // The App as its own process (`node build/app/main.js`, what `npm start` runs), so that neither the
 // load generator nor the fakes share its event loop. Logs go to a file at LOG_LEVEL=warn.
 import { join } from "node:path";
+import { pino } from "pino";
+import { Probot } from "probot";
 import { freePort, PROJECT_ROOT } from "../../testkit/helpers/processes.js";
 import { type BenchChild, spawnLogged, waitHealthy } from "./process.js";
-import { APP_ID, type Scene, SIGNING_SECRET, SLACK_TOKEN, WEBHOOK_SECRET } from "./scene.js";
+import {
+  APP_ID,
+  INSTALLATION_ID,
+  REPO,
+  type Scene,
+  SIGNING_SECRET,
+  SLACK_TOKEN,
+  WEBHOOK_SECRET,
+} from "./scene.js";
 
 export interface RunningApp {
   child: BenchChild;
@@ -15,7 +25,13 @@ export interface RunningApp {
 
 export async function startAppProcess(
   scene: Scene,
-  options: { name: string; databaseUrl: string; logDir: string },
+  options: {
+    name: string;
+    databaseUrl: string;
+    logDir: string;
+    nodeArgs?: string[];
+    env?: Record<string, string>;
+  },
 ): Promise<RunningApp> {
   const port = await freePort();
   const child = spawnLogged({
@@ -24,6 +40,7 @@ export async function startAppProcess(
     // BENCH_PROFILE=<dir>: each App writes a V8 CPU profile there when it stops (see README). Node
     // refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
     args: [
+      ...(options.nodeArgs ?? []),
       ...(process.env.BENCH_PROFILE
         ? [
             "--cpu-prof",
@@ -51,6 +68,7 @@ export async function startAppProcess(
       LOG_LEVEL: "warn",
       GHE_HOST: scene.github.host,
       GHE_PROTOCOL: "http",
+      ...options.env,
     },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -62,6 +80,47 @@ export async function startAppProcess(
     webhooksUrl: `${url}/api/github/webhooks`,
     databaseUrl: options.databaseUrl,
   };
+}
+
+/** A token of the bench's installation, as the App would get it from GitHub. */
+export async function installationToken(scene: Scene): Promise<string> {
+  const probot = new Probot({
+    appId: APP_ID,
+    privateKey: scene.privateKey,
+    baseUrl: scene.github.apiUrl,
+    log: pino({ level: "silent" }),
+  });
+  const octokit = await probot.auth();
+  const { data } = await octokit.rest.apps.createInstallationAccessToken({
+    installation_id: INSTALLATION_ID,
+  });
+  return data.token;
+}
+
+/** floor-review.mjs: acknowledges, then reads the run and posts the review with plain fetch. */
+export async function startReviewFloor(
+  scene: Scene,
+  logDir: string,
+  token: string,
+): Promise<{ child: BenchChild; url: string }> {
+  const port = await freePort();
+  const child = spawnLogged({
+    name: "floor-review",
+    command: process.execPath,
+    args: [join(PROJECT_ROOT, "bench", "floor-review.mjs")],
+    cwd: PROJECT_ROOT,
+    logPath: join(logDir, "floor-review.log"),
+    env: {
+      PATH: process.env.PATH,
+      PORT: String(port),
+      FLOOR_GITHUB_API_URL: scene.github.apiUrl,
+      FLOOR_GITHUB_TOKEN: token,
+      FLOOR_REPOSITORY: REPO,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitHealthy(`${url}/healthz`, child);
+  return { child, url };
 }
 
 /** A bare node:http server answering 200 to anything: the floor for the App's acknowledgement. */

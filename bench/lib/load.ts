@@ -3,12 +3,20 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import { PROJECT_ROOT } from "../../testkit/helpers/processes.js";
+import type {
+  HugeBodyCommand,
+  HugeBodyResult,
+  SlowBodiesCommand,
+  SlowBodiesResult,
+} from "../attack-traffic.js";
 import type { WorkerCommand, WorkerResult } from "../load-worker.js";
 import { round, summarize } from "./stats.js";
 
 export interface LoadWorker {
   pid: number;
   run(command: WorkerCommand): Promise<WorkerResult>;
+  attack(command: SlowBodiesCommand): Promise<SlowBodiesResult>;
+  attack(command: HugeBodyCommand): Promise<HugeBodyResult>;
   stop(): Promise<void>;
 }
 
@@ -22,19 +30,20 @@ export async function startLoadWorker(): Promise<LoadWorker> {
     child.once("exit", (code) => reject(new Error(`load worker exited (${code}) before it was ready`)));
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const ask = <T>(command: object) =>
+    new Promise<T>((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load worker died (${code})`));
+      child.once("exit", onExit);
+      child.once("message", (result) => {
+        child.off("exit", onExit);
+        resolve(result as T);
+      });
+      child.send(command);
+    });
   return {
     pid: child.pid as number,
-    run(command) {
-      return new Promise((resolve, reject) => {
-        const onExit = (code: number | null) => reject(new Error(`load worker died (${code})`));
-        child.once("exit", onExit);
-        child.once("message", (result) => {
-          child.off("exit", onExit);
-          resolve(result as WorkerResult);
-        });
-        child.send(command);
-      });
-    },
+    run: (command) => ask<WorkerResult>(command),
+    attack: (command: SlowBodiesCommand | HugeBodyCommand) => ask(command) as never,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill("SIGTERM");

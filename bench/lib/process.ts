@@ -1,7 +1,7 @@
 // Child processes for the bench: output goes straight to a log file (no piping through this process,
 // whose event loop hosts the fakes), memory is read from /proc, and every child is stopped at exit.
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, openSync, readFileSync } from "node:fs";
+import { closeSync, openSync, readFileSync, writeFileSync } from "node:fs";
 
 export interface BenchChild {
   name: string;
@@ -79,6 +79,29 @@ export async function stopAllChildren(): Promise<void> {
 export function rssMiB(pid: number): number | undefined {
   try {
     const match = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+    return match ? Number(match[1]) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts a fresh peak: the kernel's high-water mark of a process's resident set (VmHWM) is reset to
+ * its current RSS (`5` to /proc/<pid>/clear_refs, Linux 4.0+). False when the kernel refused.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, "5");
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The highest RSS since start or since resetPeakRss, in MiB (VmHWM): exact, unlike sampling. */
+export function peakRssMiB(pid: number): number | undefined {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
     return match ? Number(match[1]) / 1024 : undefined;
   } catch {
     return undefined;
