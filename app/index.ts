@@ -29,6 +29,8 @@ export interface AppOptions {
   /** How often to run due effects; 0 turns the timer off (tests call sweep themselves). */
   sweepIntervalMs?: number;
   policyTtlMs?: number;
+  /** False leaves every effect retry to the sweep (tests that move the clock drive it themselves). */
+  retryTimers?: boolean;
   /** The clock decisions, expiry and effect retries go by (tests move it). */
   now?: () => Date;
   /** The ingress's limits and timers (tests shorten them). */
@@ -59,7 +61,13 @@ export function slackDeployGate(
     const policies = createPolicyLoader({ ttlMs: options.policyTtlMs ?? 60_000 });
     const now = options.now ?? (() => new Date());
     const handlers = effectHandlers({ slack, installations, runs });
-    const runner = createEffectRunner({ store, handlers, log, now });
+    const runner = createEffectRunner({
+      store,
+      handlers,
+      log,
+      now,
+      retryTimersWithinMs: options.retryTimers === false ? 0 : undefined,
+    });
     const authorizer = createAuthorizer({ store, installations, runs, policies, slack, now });
     const clicks = createClickHandler({ store, authorizer, runner, slack, log, now });
     const events = createGitHubEventHandler({ store, runner, policies, now });
@@ -115,6 +123,7 @@ export function slackDeployGate(
         if (timer) clearInterval(timer);
         unwatchQueue();
         await ingress.stop();
+        runner.stop();
         await runner.idle();
         await sweeping;
       },

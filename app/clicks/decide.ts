@@ -60,6 +60,22 @@ export function createDecisions(deps: {
     };
   }
 
+  /** A vote that did not count is answered privately: the request had been decided by others. */
+  function lateNotice(row: RequestRow, actor: Actor, vote: Vote, decision: Decision, by: Decider[]): NewEffect {
+    return {
+      id: effectId(row.requestId, "slack.ephemeral", `late:${actor.user}`),
+      requestId: row.requestId,
+      kind: "slack.ephemeral",
+      payload: {
+        channel: actor.channelId,
+        user: actor.user,
+        text: say.voteCameAfterDecision(vote, decision, by),
+      },
+      state: "due",
+      onConflict: "ignore",
+    };
+  }
+
   /** The loser of a race hears it privately; someone whose vote is among the deciders hears nothing. */
   async function lost(
     row: RequestRow,
@@ -68,20 +84,7 @@ export function createDecisions(deps: {
     current: RequestRow | undefined,
   ): Promise<void> {
     if (!current?.decision || current.decidedBy.some((d) => d.slackUserId === actor.user)) return;
-    await runner.record([
-      {
-        id: effectId(row.requestId, "slack.ephemeral", `late:${actor.user}`),
-        requestId: row.requestId,
-        kind: "slack.ephemeral",
-        payload: {
-          channel: actor.channelId,
-          user: actor.user,
-          text: say.voteCameAfterDecision(vote, current.decision, current.decidedBy),
-        },
-        state: "due",
-        onConflict: "ignore",
-      },
-    ]);
+    await runner.record([lateNotice(row, actor, vote, current.decision, current.decidedBy)], current);
   }
 
   async function decide(
@@ -110,6 +113,8 @@ export function createDecisions(deps: {
       onConflict: "ignore",
     }));
     const effects = [...github, messageUpdate(row.requestId, { show: "decision" }), ...replies];
+    // The earliest votes decide: a clicker whose vote came after enough others is told it did not count.
+    if (!users.includes(actor.user)) effects.push(lateNotice(row, actor, vote, decision, decidedBy));
     const at = now();
     if (!(await store.decide(row.requestId, { decision, decidedBy, reason, at }, effects))) {
       await lost(row, actor, vote, await store.getRequest(row.requestId));

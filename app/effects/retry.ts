@@ -3,7 +3,8 @@
 import { notes } from "../sentences.js";
 import type { EffectOutcome, EffectRow } from "../store/types.js";
 
-const FIRST_RETRY_MS = 30_000;
+/** A deployment is waiting: the first retry comes soon, then each waits twice as long. */
+const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 15 * 60_000;
 /** After this long, an effect that keeps failing is given up and shown as such. */
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;

@@ -29,6 +29,8 @@ export interface EffectRunner {
   sweep(): Promise<number>;
   /** Resolves when every run started so far has ended. */
   idle(): Promise<void>;
+  /** Drops pending retry timers (the sweep of this or another replica takes them over). */
+  stop(): void;
 }
 
 export function createEffectRunner(deps: {
@@ -36,12 +38,34 @@ export function createEffectRunner(deps: {
   handlers: readonly EffectHandler[];
   log: Logger;
   now?: () => Date;
+  /**
+   * Retries due within this long are run by a timer in this process, not left to the next sweep
+   * (a waiting deployment should not wait for the sweep). 0 leaves every retry to the sweep.
+   */
+  retryTimersWithinMs?: number;
 }): EffectRunner {
   const { store, log } = deps;
   const now = deps.now ?? (() => new Date());
   const handlers = new Map<EffectKind, EffectHandler>(deps.handlers.map((h) => [h.kind, h]));
   // Runs in this process, by effect id: a refresh while one runs makes it run once more afterwards.
   const active = new Map<string, { again: boolean; done: Promise<void> }>();
+  const timers = new Map<string, NodeJS.Timeout>();
+  const timerWindow = deps.retryTimersWithinMs ?? 5 * 60_000;
+
+  /** Runs the effect again when it is due (the claim still decides who runs it). */
+  function retryAt(id: string, at: Date): void {
+    const delay = at.getTime() - now().getTime();
+    if (delay > timerWindow || timers.has(id)) return;
+    const timer = setTimeout(
+      () => {
+        timers.delete(id);
+        void runOne(id, { followUp: true });
+      },
+      Math.max(0, delay),
+    );
+    timer.unref();
+    timers.set(id, timer);
+  }
 
   function runOne(id: string, options: { request?: RequestRow; claimed?: EffectRow; followUp: boolean }) {
     const running = active.get(id);
@@ -65,6 +89,7 @@ export function createEffectRunner(deps: {
             ? await execute(row, current)
             : ({ state: "obsolete", note: "the request is gone" } as const);
           await store.finishEffect(row.id, row.generation, outcome, now());
+          if (outcome.state === "retry") retryAt(row.id, outcome.nextAttemptAt);
           log.info(
             { effect: row.id, kind: row.kind, requestId: row.requestId, outcome: outcome.state },
             "effect",
@@ -169,6 +194,10 @@ export function createEffectRunner(deps: {
     },
     async idle() {
       while (active.size > 0) await Promise.allSettled([...active.values()].map((a) => a.done));
+    },
+    stop() {
+      for (const timer of timers.values()) clearTimeout(timer);
+      timers.clear();
     },
   };
 }

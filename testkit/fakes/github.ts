@@ -103,12 +103,15 @@ export interface FakeGitHub {
   pushPayload(repository: string, files: string[]): object;
   /** `workflow_run` `completed` for the run as it is now (cancel or finish it first). */
   workflowRunCompletedPayload(repository: string, runId: number): object;
-  /** The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message. */
+  /**
+   * The next matching requests fail; `extra` adds headers (e.g. `retry-after`) and GitHub's message;
+   * `afterApplying` carries the request out first, as a gateway that loses GitHub's answer does.
+   */
   failNext(
     match: { method?: string; path: RegExp },
     status: number,
     times?: number,
-    extra?: { headers?: Record<string, string>; message?: string },
+    extra?: { headers?: Record<string, string>; message?: string; afterApplying?: boolean },
   ): void;
   setLatency(ms: number): void;
   close(): Promise<void>;
@@ -121,6 +124,7 @@ interface Failure {
   remaining: number;
   headers?: Record<string, string>;
   message?: string;
+  afterApplying?: boolean;
 }
 
 export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeGitHub> {
@@ -243,6 +247,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
+        if (failure.afterApplying) {
+          handler.handle(ctx, {
+            params,
+            query: url.searchParams,
+            body,
+            credential,
+            accept: req.headers.accept ?? "",
+            repo,
+          });
+        }
         return {
           status: failure.status,
           body: { message: failure.message ?? STATUS_CODES[failure.status] ?? "Error" },
@@ -412,6 +426,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         remaining: times,
         headers: extra.headers,
         message: extra.message,
+        afterApplying: extra.afterApplying,
       });
     },
     setLatency(ms) {

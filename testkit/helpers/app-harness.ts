@@ -181,6 +181,8 @@ export async function startHarness(
         sweepIntervalMs: 0,
         policyTtlMs: 60_000,
         now: () => new Date(Date.now() + clockOffsetMs),
+        // Tests move the clock and sweep themselves.
+        retryTimers: false,
         ingress: { workspaceRetryMs: 50 },
       },
       (h) => {
