@@ -46,7 +46,10 @@ describe.each(backends)("what the App writes to Slack on %s", (backend) => {
   function renderedBySlack(): string[] {
     const texts: string[] = [];
     const walk = (node: unknown): void => {
-      if (Array.isArray(node)) return node.forEach(walk);
+      if (Array.isArray(node)) {
+        for (const item of node) walk(item);
+        return;
+      }
       if (!node || typeof node !== "object") return;
       const record = node as Record<string, unknown>;
       if (record.type === "mrkdwn" && typeof record.text === "string") texts.push(record.text);

@@ -61,7 +61,13 @@ export function createDecisions(deps: {
   }
 
   /** A vote that did not count is answered privately: the request had been decided by others. */
-  function lateNotice(row: RequestRow, actor: Actor, vote: Vote, decision: Decision, by: Decider[]): NewEffect {
+  function lateNotice(
+    row: RequestRow,
+    actor: Actor,
+    vote: Vote,
+    decision: Decision,
+    by: Decider[],
+  ): NewEffect {
     return {
       id: effectId(row.requestId, "slack.ephemeral", `late:${actor.user}`),
       requestId: row.requestId,
