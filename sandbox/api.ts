@@ -5,7 +5,8 @@ import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import type { RunningFakes } from "../testkit/fakes/serve.js";
 import type { FakeEphemeral, FakeMessage } from "../testkit/fakes/slack.js";
-import { type ActionResult, runActionStep } from "../testkit/helpers/processes.js";
+import { runStep, type StepContext, startStep } from "../testkit/helpers/action-step.js";
+import { runActionStep } from "../testkit/helpers/processes.js";
 import {
   blockActionsPayload,
   type OpenedView,
@@ -18,11 +19,14 @@ import {
   CHANNEL_NAME,
   COMMIT_TITLES,
   DEFAULT_POLICY,
+  DISPATCH_WORKFLOW_PATH,
   ENVIRONMENTS,
+  MODES,
   PEOPLE,
   POLICY_PATH,
   RELEASE_GROUP,
   REPOSITORY,
+  type SandboxMode,
   TRIGGERING_LOGIN,
   WORKFLOW_TOKEN,
 } from "./world.js";
@@ -41,12 +45,18 @@ export class SandboxError extends Error {
 
 interface SimulatedRun {
   runId: number;
+  /** How it waits; `dispatched` is the run dispatch mode started on approval. */
+  mode: SandboxMode | "dispatched";
   environment: string;
   sha: string;
   commitTitle: string;
   startedAt: string;
-  /** The Action's step, once it has run. */
+  /** The Action's step, once it has run (wait mode: while it holds the runner, `code` is "running"). */
   action?: { code: number | string; outputs: Record<string, string>; log: string };
+  /** wait mode: the step holds its runner until the decision. */
+  holding?: boolean;
+  /** A dispatched run: the run whose approval started it. */
+  startedBy?: number;
   /** HTTP status the App gave the deployment_protection_rule webhook. */
   gateStatus?: number;
 }
@@ -68,6 +78,8 @@ export interface SandboxState {
       conclusion: string | null;
       waitingEnvironments: string[];
       reviews: Array<{ state: string; comment: string }>;
+      /** wait and dispatch modes: the App's check run for the run's request, once decided. */
+      checkRun?: { name: string; conclusion: string | null; title: string | null };
     }
   >;
   policy: string;
@@ -76,7 +88,15 @@ export interface SandboxState {
 
 export interface SandboxApi {
   state(): SandboxState;
-  startDeployment(environment: string): Promise<{ runId: number; action: ActionResult; gateStatus: number }>;
+  startDeployment(
+    environment: string,
+    mode?: string,
+  ): Promise<{
+    runId: number;
+    mode: SandboxMode;
+    action: NonNullable<SimulatedRun["action"]>;
+    gateStatus?: number;
+  }>;
   click(ts: string, action: string, user: string): Promise<{ status: number }>;
   submitModal(
     viewId: string,
@@ -94,6 +114,8 @@ export function createSandboxApi(deps: {
   signingSecret: string;
   workDir: string;
   root: string;
+  /** The App's ID: what wait and verify modes trust. */
+  appId: number;
 }): SandboxApi {
   const { fakes, appUrl, signingSecret } = deps;
   const { slack, github } = fakes;
@@ -108,6 +130,70 @@ export function createSandboxApi(deps: {
     return found;
   };
   const interactionsUrl = `${appUrl}/slack/interactions`;
+  const stepContext = (runId: number, sha: string, extra: Partial<StepContext> = {}): StepContext => ({
+    repository: REPOSITORY,
+    runId,
+    sha,
+    actor: TRIGGERING_LOGIN,
+    workflow: "Deploy webshop",
+    serverUrl: fakes.githubUrl,
+    apiUrl: fakes.githubApiUrl,
+    githubToken: WORKFLOW_TOKEN,
+    workDir: deps.workDir,
+    ...extra,
+  });
+  const postInputs = (environment: string, mode: SandboxMode) => ({
+    "slack-bot-token": BOT_TOKEN,
+    channel: `#${CHANNEL_NAME}`,
+    environment,
+    mode,
+    "slack-api-url": fakes.slackUrl,
+  });
+
+  function checkRunOf(run: SimulatedRun) {
+    const requestId = run.action?.outputs["request-id"];
+    const found = github.checkRuns(REPOSITORY).find((c) => requestId && c.externalId === requestId);
+    return found ? { name: found.name, conclusion: found.conclusion, title: found.output.title } : undefined;
+  }
+
+  // dispatch mode: an approval makes the App start the deploy workflow, a new run in GitHub. Its first
+  // step is the Action in verify mode, run here as that run's runner would.
+  const seenDispatches = new Set<number>();
+  async function followDispatches(): Promise<void> {
+    for (const started of github.listRuns(REPOSITORY)) {
+      if (started.event !== "workflow_dispatch" || seenDispatches.has(started.runId)) continue;
+      seenDispatches.add(started.runId);
+      const dispatch = github.dispatches.find((d) =>
+        started.displayTitle?.includes(String(d.inputs["request-id"])),
+      );
+      const requestId = String(dispatch?.inputs["request-id"] ?? "");
+      const parent = runs.find((r) => r.action?.outputs["request-id"] === requestId);
+      const run: SimulatedRun = {
+        runId: started.runId,
+        mode: "dispatched",
+        environment: String(dispatch?.inputs.environment ?? ""),
+        sha: started.headSha,
+        commitTitle: parent?.commitTitle ?? "",
+        startedAt: new Date().toISOString(),
+        startedBy: parent?.runId,
+      };
+      runs.push(run);
+      const verify = await runStep(
+        stepContext(started.runId, started.headSha, {
+          eventName: "workflow_dispatch",
+          actor: "slack-deploy-gate[bot]",
+        }),
+        { mode: "verify", environment: "production", "request-id": requestId, "app-id": String(deps.appId) },
+        { timeoutMs: 60_000 },
+      );
+      run.action = { code: verify.code, outputs: verify.outputs, log: asRunnerShowsIt(verify.log) };
+    }
+  }
+  let following = Promise.resolve();
+  const follower = setInterval(() => {
+    following = following.then(followDispatches).catch(() => undefined);
+  }, 500);
+  follower.unref();
 
   async function savePolicy(text: string): Promise<{ pushStatus: number }> {
     if (text.length > 64 * 1024) throw new SandboxError("the policy is over 64 KiB");
@@ -143,6 +229,7 @@ export function createSandboxApi(deps: {
               reviews: github.reviews
                 .filter((r) => r.runId === run.runId)
                 .map((r) => ({ state: r.state, comment: r.comment })),
+              checkRun: checkRunOf(run),
             };
           })
           .reverse(),
@@ -151,10 +238,14 @@ export function createSandboxApi(deps: {
       };
     },
 
-    async startDeployment(environment) {
+    async startDeployment(environment, requestedMode = "gate") {
       if (!(ENVIRONMENTS as readonly string[]).includes(environment)) {
         throw new SandboxError(`environment must be one of ${ENVIRONMENTS.join(", ")}`);
       }
+      if (!(MODES as readonly string[]).includes(requestedMode)) {
+        throw new SandboxError(`mode must be one of ${MODES.join(", ")}`);
+      }
+      const mode = requestedMode as SandboxMode;
       const runId = nextRunId++;
       const commitTitle = COMMIT_TITLES[(runId - 1001) % COMMIT_TITLES.length] as string;
       const sha = fakeSha(`sandbox:${runId}`);
@@ -169,10 +260,47 @@ export function createSandboxApi(deps: {
         headSha: sha,
         actor: TRIGGERING_LOGIN,
         workflowName: "Deploy webshop",
-        waitingEnvironments: [environment],
+        // Only gate mode holds a job at the environment; in the others the approval job is running.
+        waitingEnvironments: mode === "gate" ? [environment] : [],
       });
-      const run: SimulatedRun = { runId, environment, sha, commitTitle, startedAt: new Date().toISOString() };
+      const run: SimulatedRun = {
+        runId,
+        mode,
+        environment,
+        sha,
+        commitTitle,
+        startedAt: new Date().toISOString(),
+      };
       runs.push(run);
+
+      if (mode === "wait") {
+        // The step posts, then holds its runner until the App's check run says what was decided.
+        const step = startStep(stepContext(runId, sha), {
+          ...postInputs(environment, mode),
+          "app-id": String(deps.appId),
+          "poll-interval": "2s",
+          timeout: "30m",
+        });
+        run.holding = true;
+        run.action = { code: "running", outputs: {}, log: "" };
+        void step.finished.then((result) => {
+          run.holding = false;
+          run.action = { code: result.code, outputs: result.outputs, log: asRunnerShowsIt(result.log) };
+        });
+        for (let i = 0; i < 150 && run.holding && !step.log().includes("Waiting up to"); i += 1) {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+        if (run.holding) run.action = { code: "running", outputs: {}, log: asRunnerShowsIt(step.log()) };
+        return { runId, mode, action: run.action };
+      }
+      if (mode === "dispatch") {
+        const result = await runStep(stepContext(runId, sha), {
+          ...postInputs(environment, mode),
+          "dispatch-workflow": DISPATCH_WORKFLOW_PATH.split("/").at(-1) as string,
+        });
+        run.action = { code: result.code, outputs: result.outputs, log: asRunnerShowsIt(result.log) };
+        return { runId, mode, action: run.action };
+      }
 
       // The workflow's first job: the Action posts the request to Slack.
       const production = environment === "production";
@@ -202,7 +330,7 @@ export function createSandboxApi(deps: {
       // The deploy job reaches `environment: …`; GitHub holds it and asks the App.
       const gate = await github.sendDeploymentProtectionRule(REPOSITORY, runId, environment);
       run.gateStatus = gate.status;
-      return { runId, action, gateStatus: gate.status };
+      return { runId, mode, action: run.action, gateStatus: gate.status };
     },
 
     async click(ts, action, user) {

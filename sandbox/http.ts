@@ -32,7 +32,8 @@ export async function serveSandbox(options: {
 
   const routes: Record<string, (body: Body) => unknown> = {
     "GET /api/state": () => api.state(),
-    "POST /api/deployments": (body) => api.startDeployment(text(body, "environment")),
+    "POST /api/deployments": (body) =>
+      api.startDeployment(text(body, "environment"), typeof body.mode === "string" ? body.mode : "gate"),
     "POST /api/click": (body) => api.click(text(body, "ts"), text(body, "action"), text(body, "user")),
     "POST /api/modal/submit": (body) =>
       api.submitModal(

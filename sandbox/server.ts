@@ -16,6 +16,8 @@ import {
   CHANNEL_ID,
   CHANNEL_NAME,
   DEFAULT_POLICY,
+  DISPATCH_WORKFLOW,
+  DISPATCH_WORKFLOW_PATH,
   INSTALLATION_ID,
   PEOPLE,
   POLICY_PATH,
@@ -55,7 +57,10 @@ async function main(): Promise<void> {
       staticTokens: { [WORKFLOW_TOKEN]: { repository: REPOSITORY } },
     },
   });
-  fakes.github.addRepository({ fullName: REPOSITORY, files: { [POLICY_PATH]: DEFAULT_POLICY } });
+  fakes.github.addRepository({
+    fullName: REPOSITORY,
+    files: { [POLICY_PATH]: DEFAULT_POLICY, [DISPATCH_WORKFLOW_PATH]: DISPATCH_WORKFLOW },
+  });
   fakes.github.addInstallation({
     id: INSTALLATION_ID,
     account: REPOSITORY.split("/")[0] as string,
@@ -84,6 +89,7 @@ async function main(): Promise<void> {
     signingSecret,
     workDir: join(dataDir, "runs"),
     root: PROJECT_ROOT,
+    appId: APP_ID,
   });
   const server = await serveSandbox({ port, api, publicDir: join(PROJECT_ROOT, "sandbox", "public") });
 

@@ -11,6 +11,28 @@ export const POLICY_PATH = ".github/slack-deploy-gate.yml";
 export const WORKFLOW_TOKEN = "ghs_sandboxWorkflowToken0000000000";
 export const BOT_TOKEN = "xoxb-sandbox-bot-token";
 export const ENVIRONMENTS = ["production", "staging"] as const;
+/** How a run waits for the decision (README "Which mode is for me"). */
+export const MODES = ["gate", "wait", "dispatch"] as const;
+export type SandboxMode = (typeof MODES)[number];
+/** The workflow dispatch mode starts on approval; its first step verifies the approval. */
+export const DISPATCH_WORKFLOW_PATH = ".github/workflows/deploy.yml";
+export const DISPATCH_WORKFLOW = `name: Deploy webshop (dispatched)
+run-name: Deploy \${{ inputs.environment }} (\${{ inputs.request-id }})
+on:
+  workflow_dispatch:
+    inputs:
+      request-id: { required: true, type: string }
+      environment: { required: true, type: string }
+      sha: { required: true, type: string }
+      approved-by: { required: false, type: string }
+jobs:
+  deploy:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: slack-deploy-gate/slack-deploy-gate@v1
+        with: { mode: verify, environment: production, request-id: "\${{ inputs.request-id }}", app-id: "100001" }
+      - run: ./deploy.sh
+`;
 /** The GitHub login that triggers every simulated run. */
 export const TRIGGERING_LOGIN = "dana-dev";
 export const RELEASE_GROUP = { id: "S0RELEASE", handle: "release-managers" };

@@ -160,7 +160,9 @@ function setDecisionOutputs(decision: Decision): void {
 async function report(decision: Decision): Promise<void> {
   setDecisionOutputs(decision);
   const link = decision.checkRun.htmlUrl;
-  const summary = firstLine(decision.checkRun.summary) || `${capitalize(decision.decision)}${by(decision)}.`;
+  // The App's summary is Markdown for GitHub; the log shows it as text.
+  const summary =
+    plain(firstLine(decision.checkRun.summary)) || `${capitalize(decision.decision)}${by(decision)}.`;
   await appendSummary(summary, link ? { href: link, label: "Check run" } : undefined).catch(() => undefined);
   if (decision.decision === "approved") {
     core.info(`Approved${by(decision)}: ${summary}${link ? ` (${link})` : ""}`);
@@ -245,6 +247,10 @@ function closeOnCancel(posted: PostedRequest): () => void {
 
 function firstLine(text: string | null): string {
   return (text ?? "").split("\n", 1)[0]?.trim() ?? "";
+}
+
+function plain(markdown: string): string {
+  return markdown.replace(/\*\*|`/g, "").replace(/\\(.)/g, "$1");
 }
 
 function capitalize(word: string): string {

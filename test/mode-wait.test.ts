@@ -137,7 +137,9 @@ describe("wait mode, the step holds until the App decides", () => {
       "decided-by": JSON.stringify([USERS.alice]),
       reason: "",
     });
-    expect(result.log).toMatch(/Approved by U0ALICE: \*\*Approved\*\* for `production` by @alice/);
+    expect(result.log).toMatch(
+      /Approved by U0ALICE: Approved for production by @alice on \d{4}-\d\d-\d\d \d\d:\d\d UTC\./,
+    );
     expect(result.summary).toContain("Check run");
 
     const [checkRun, ...others] = checkRunsOf(requestId);

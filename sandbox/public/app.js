@@ -85,7 +85,41 @@ function renderFeed() {
   lastNewest = newest;
 }
 
+function modeStatus(run) {
+  const decision = run.action?.outputs?.decision;
+  if (run.mode === "dispatched") {
+    if (!run.action)
+      return { cls: "waiting", label: "Started by slack-deploy-gate on approval · verifying it" };
+    return run.action.code === 0
+      ? {
+          cls: "approved",
+          label: `Started on approval of run #${run.startedBy ?? "?"} · verify passed · deploying`,
+        }
+      : { cls: "rejected", label: "Started · verify failed: nothing deployed" };
+  }
+  if (run.mode === "wait") {
+    if (run.holding)
+      return { cls: "waiting", label: "Runner held · the Action's step waits for the decision" };
+    if (decision === "approved")
+      return { cls: "approved", label: `Approved · the step passed, deploying to ${run.environment}` };
+    if (decision === "rejected")
+      return { cls: "rejected", label: "Rejected · the step failed, the deploy did not run" };
+    if (decision === "expired")
+      return { cls: "rejected", label: "Expired · nobody decided within the timeout" };
+    return undefined;
+  }
+  if (run.mode === "dispatch") {
+    const started = state.runs.find((r) => r.mode === "dispatched" && r.startedBy === run.runId);
+    if (started) return { cls: "approved", label: `Approved · started run #${started.runId}` };
+    if (run.action?.code === 0)
+      return { cls: "neutral", label: "Job done, runner free · on approval the App starts deploy.yml" };
+  }
+  return undefined;
+}
+
 function runStatus(run) {
+  const byMode = modeStatus(run);
+  if (byMode) return byMode;
   if (run.conclusion === "failure" || run.reviews.some((r) => r.state === "rejected")) {
     return { cls: "rejected", label: "Rejected · the deploy job did not run" };
   }
@@ -111,17 +145,21 @@ function renderRuns() {
                     `<div class="review review-${escapeHtml(r.state)}"><div class="review-head">slack-deploy-gate <span class="muted">${r.state === "approved" ? "approved" : "rejected"} the deployment protection rule</span></div><p>${escapeHtml(r.comment)}</p></div>`,
                 )
                 .join("")
-            : `<p class="muted small">No review yet: the App reviews the protection rule once the policy is satisfied.</p>`;
+            : run.checkRun
+              ? `<div class="review review-${run.checkRun.conclusion === "success" ? "approved" : "rejected"}"><div class="review-head">slack-deploy-gate <span class="muted">check run <code>${escapeHtml(run.checkRun.name)}</code>: ${escapeHtml(run.checkRun.conclusion ?? "")}</span></div><p>${escapeHtml(run.checkRun.title ?? "")}</p></div>`
+              : run.mode && run.mode !== "gate"
+                ? `<p class="muted small">No decision yet: the App records it as a check run on the commit${run.mode === "wait" ? ", which the waiting step reads" : ""}.</p>`
+                : `<p class="muted small">No review yet: the App reviews the protection rule once the policy is satisfied.</p>`;
           const outputs = run.action?.outputs ?? {};
           const step = run.action
-            ? `<details class="step"><summary>Action step: ${run.action.code === 0 ? "posted the request" : `failed (exit ${escapeHtml(run.action.code)})`}</summary><dl>${Object.entries(
+            ? `<details class="step"><summary>Action step${run.mode && run.mode !== "gate" ? ` (${escapeHtml(run.mode === "dispatched" ? "verify" : run.mode)} mode)` : ""}: ${run.action.code === "running" ? "waiting for the decision…" : run.action.code === 0 ? (run.mode === "dispatched" ? "verified the approval" : run.mode === "wait" ? "approved, passed" : "posted the request") : `failed (exit ${escapeHtml(run.action.code)})`}</summary><dl>${Object.entries(
                 outputs,
               )
                 .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd><code>${escapeHtml(v)}</code></dd>`)
                 .join("")}</dl><pre>${escapeHtml(run.action.log.trim())}</pre></details>`
             : `<p class="muted small">Running the Action…</p>`;
           return `<article class="run run-${status.cls}" data-run-id="${run.runId}">
-            <div class="run-head"><span class="run-title">Deploy webshop <span class="muted">#${run.runId}</span></span><span class="env">${escapeHtml(run.environment)}</span></div>
+            <div class="run-head"><span class="run-title">${run.mode === "dispatched" ? "Deploy webshop (dispatched)" : "Deploy webshop"} <span class="muted">#${run.runId}</span></span><span class="env">${escapeHtml(run.environment)}</span></div>
             <div class="run-commit"><code>${escapeHtml(run.sha.slice(0, 7))}</code> ${escapeHtml(run.commitTitle)} <span class="muted">· by dana-dev</span></div>
             <div class="run-status status-${status.cls}">${escapeHtml(status.label)}</div>
             ${reviews}
@@ -288,14 +326,20 @@ $("modal-close").addEventListener("click", async () => {
 $("start-form").addEventListener("submit", async (event) => {
   event.preventDefault();
   const environment = $("environment").value;
+  const mode = $("mode").value;
   const button = $("start");
   button.disabled = true;
   $("start-status").textContent = `Starting a run for ${environment} and running the Action…`;
   try {
-    const result = await api("POST", "/api/deployments", { environment });
+    const result = await api("POST", "/api/deployments", { environment, mode });
+    const waiting = {
+      gate: `Run #${result.runId} is waiting at ${environment}. The Action posted the request to #deploys.`,
+      wait: `Run #${result.runId}: the Action posted the request and its step now holds the runner until someone decides.`,
+      dispatch: `Run #${result.runId}: the Action posted the request and the job ended; an approval starts a second run.`,
+    };
     $("start-status").textContent =
-      result.action.code === 0
-        ? `Run #${result.runId} is waiting at ${environment}. The Action posted the request to #deploys.`
+      result.action.code === 0 || result.action.code === "running"
+        ? waiting[result.mode]
         : `Run #${result.runId}: the Action failed; see its step output below.`;
   } catch (error) {
     $("start-status").textContent = `Could not start: ${error.message}`;

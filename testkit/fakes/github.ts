@@ -82,6 +82,8 @@ export interface FakeGitHub {
   addCommit(fullName: string, c: { sha: string; message: string; author?: string }): void;
   addRun(r: NewRun): void;
   getRun(repository: string, runId: number): RunSnapshot;
+  /** The repository's runs, oldest first (those a workflow_dispatch created included). */
+  listRuns(repository: string): RunSnapshot[];
   rerun(repository: string, runId: number): void;
   cancelRun(repository: string, runId: number): void;
   checkRuns(repository: string): {
@@ -348,6 +350,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         gatedEnvironments: [...run.gatedEnvironments],
       };
     },
+    listRuns: (repository) => state.listRuns(repository).map((run) => fake.getRun(repository, run.runId)),
     rerun: (repository, runId) => state.rerun(repository, runId),
     cancelRun: (repository, runId) => state.cancelRun(repository, runId),
     checkRuns: (repository) =>
