@@ -2,23 +2,23 @@
 // after it applied it but before the answer came back), and after a click was acknowledged but before
 // the App acted on it. What must hold: GitHub is told once, Slack ends up saying what GitHub recorded,
 // and an acknowledged click is either carried out or its clicker is told it was not.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { type AttackScene, statusText, USERS } from "../../testkit/helpers/attack-scene.js";
 import { openScene } from "./scene.js";
 
-let scene: AttackScene;
+// Each case has a scene of its own (database, fakes, one App): replicas share their work, so an App
+// killed in one case must not be holding another case's delivery.
+const scenes: AttackScene[] = [];
 
-beforeAll(async () => {
-  scene = await openScene();
-}, 120_000);
+async function sceneOfItsOwn(): Promise<AttackScene> {
+  const scene = await openScene();
+  scenes.push(scene);
+  return scene;
+}
 
 afterAll(async () => {
-  await scene?.close();
+  await Promise.allSettled(scenes.map((scene) => scene.close()));
 }, 60_000);
-
-afterEach(() => {
-  scene.githubProxy.clearRules();
-});
 
 const reviewPath = (run: number) => new RegExp(`/actions/runs/${run}/deployment_protection_rule$`);
 const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
@@ -29,7 +29,7 @@ const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
  */
 const TAKE_OVER_MS = 100_000;
 
-function settledStatus(ts: string, timeoutMs: number): Promise<string> {
+function settledStatus(scene: AttackScene, ts: string, timeoutMs: number): Promise<string> {
   return scene.until(
     "the message to say how the decision ended at GitHub",
     () => {
@@ -44,7 +44,8 @@ describe("kill -9", { timeout: 150_000 }, () => {
   it.concurrent("while the review is on its way to GitHub: a restarted App tells GitHub once, and Slack says so (held)", async ({
     expect,
   }) => {
-    const doomed = await scene.startApp({ name: "killed-before-review" });
+    const scene = await sceneOfItsOwn();
+    const doomed = scene.app;
     const { run, message } = await scene.newRequest();
     scene.githubProxy.inject({ method: "POST", path: reviewPath(run), fault: { kind: "hang" } });
 
@@ -56,7 +57,7 @@ describe("kill -9", { timeout: 150_000 }, () => {
     await doomed.kill();
     await scene.startApp({ name: "restarted-before-review" });
 
-    const status = await settledStatus(message.ts, TAKE_OVER_MS);
+    const status = await settledStatus(scene, message.ts, TAKE_OVER_MS);
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(status).toMatch(/resumed/);
   }, 150_000);
@@ -64,7 +65,8 @@ describe("kill -9", { timeout: 150_000 }, () => {
   it.concurrent("after GitHub applied the review and before its answer arrived: Slack says applied, not 'no longer waiting'", async ({
     expect,
   }) => {
-    const doomed = await scene.startApp({ name: "killed-after-review" });
+    const scene = await sceneOfItsOwn();
+    const doomed = scene.app;
     const { run, message } = await scene.newRequest();
     scene.githubProxy.inject({
       method: "POST",
@@ -77,7 +79,7 @@ describe("kill -9", { timeout: 150_000 }, () => {
     await doomed.kill();
     await scene.startApp({ name: "restarted-after-review" });
 
-    const status = await settledStatus(message.ts, TAKE_OVER_MS);
+    const status = await settledStatus(scene, message.ts, TAKE_OVER_MS);
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(status).not.toMatch(/not applied/);
     expect(status).toMatch(/resumed/);
@@ -85,7 +87,8 @@ describe("kill -9", { timeout: 150_000 }, () => {
   }, 150_000);
 
   it("right after a click was acknowledged: the restarted App carries it out, or tells the clicker", async () => {
-    const doomed = await scene.startApp({ name: "killed-after-ack" });
+    const scene = await sceneOfItsOwn();
+    const doomed = scene.app;
     const { run, message } = await scene.newRequest();
     // GitHub is slow to answer the run look-up, so the App is killed with the click in hand.
     scene.githubProxy.inject({
