@@ -5,11 +5,15 @@ import * as say from "../sentences.js";
 import { type SlackApi, slackErrorCode } from "../slack/api.js";
 import type { Actor, RejectClick, RejectSubmission } from "../slack/interaction.js";
 import { refusalModal, rejectModal } from "../slack/reject-modal.js";
-import type { Store } from "../store/types.js";
+import type { RequestRow, Store } from "../store/types.js";
 import type { Authorizer } from "./authorize.js";
 import type { Decisions } from "./decide.js";
 import type { Refusals } from "./refuse.js";
 import { requestFor } from "./request.js";
+
+/** How long a submission waits for the click that opened its form to be saved: 10 × 300 ms. */
+const SAVED_SOON_TRIES = 10;
+const SAVED_SOON_WAIT_MS = 300;
 
 export function createReject(deps: {
   store: Store;
@@ -21,6 +25,15 @@ export function createReject(deps: {
   tell: (actor: Actor, text: string) => Promise<void>;
 }) {
   const { store, authorizer, decisions, refusals, slack, log, tell } = deps;
+
+  async function savedSoon(requestId: string): Promise<RequestRow | undefined> {
+    for (let i = 0; i < SAVED_SOON_TRIES; i++) {
+      await new Promise((resolve) => setTimeout(resolve, SAVED_SOON_WAIT_MS));
+      const row = await store.getRequest(requestId);
+      if (row) return row;
+    }
+    return undefined;
+  }
 
   return {
     async clicked(click: RejectClick, recovered: boolean): Promise<void> {
@@ -56,7 +69,9 @@ export function createReject(deps: {
     async submitted(submission: RejectSubmission, recovered: boolean): Promise<void> {
       const auth = await authorizer.authorize(submission.reference, submission, "reject");
       if (!auth.ok) return refusals.refuse(submission, auth);
-      const row = auth.existing;
+      // The form opens before the click that opened it is checked and saved: a quick submission can
+      // overtake that click (on this replica or another), so give it a moment to land.
+      const row = auth.existing ?? (await savedSoon(submission.reference.requestId));
       if (!row) return tell(submission, say.requestUnknown());
       if (row.decision) return tell(submission, say.alreadyDecided(row.decision, row.decidedBy));
       await decisions.vote({
