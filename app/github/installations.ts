@@ -1,7 +1,7 @@
 // Installation clients: which installation of the App covers a repository, and one Octokit per
 // installation (building one costs more than the request it makes; its auth strategy renews the
 // installation token on its own). Authorization and the effects share these, so a deciding click
-// delivers with the client that checked it.
+// reviews with the client that checked it.
 import { LRUCache } from "lru-cache";
 import type { Probot, ProbotOctokit } from "probot";
 import { httpStatus, splitRepository } from "./errors.js";
