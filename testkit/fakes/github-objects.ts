@@ -28,6 +28,7 @@ export const APP_PERMISSIONS = {
   checks: "write",
   contents: "read",
   deployments: "write",
+  members: "read",
   metadata: "read",
 };
 export const APP_EVENTS = ["deployment_protection_rule", "deployment_review", "workflow_run", "workflow_job"];

@@ -8,9 +8,11 @@ import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
-import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { createManifestFlow, type ManifestRegistration } from "./github-manifest.js";
+import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
+import { createOAuthFlow, type OAuthFlow } from "./github-oauth.js";
 import { githubOpenApi } from "./github-openapi.js";
+import { GitHubPeople, peopleHandlers } from "./github-people.js";
 import {
   type Call,
   type Dispatch,
@@ -41,6 +43,8 @@ export interface FakeGitHubOptions {
   /** Extra tokens, such as a workflow's GITHUB_TOKEN, each able to see one repository. */
   staticTokens?: Record<string, { repository: string }>;
   appSlug?: string;
+  /** The App's OAuth client secret (its client ID is derived from appId); a fixed test value otherwise. */
+  clientSecret?: string;
 }
 
 export interface RecordedRequest {
@@ -69,6 +73,10 @@ export interface FakeGitHub {
   rateLimits: Map<string, RateLimitUse>;
   /** Apps registered through the manifest flow (`/settings/apps/new`), in order. */
   manifestRegistrations: ManifestRegistration[];
+  /** User accounts, organization members and teams (github-people.ts). */
+  people: GitHubPeople;
+  /** The App's user authorization, OAuth web flow (github-oauth.ts): client id and secret, callback URLs. */
+  oauth: OAuthFlow;
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
   /** A workflow's GITHUB_TOKEN for one repository (what `staticTokens` gives at start). */
   addStaticToken(token: string, repository: string): void;
@@ -153,6 +161,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
   const failures: Failure[] = [];
   let latencyMs = 0;
   const ctx: RouteContext = { state, auth, app, urls, reviews, dispatches };
+  const conditional = new ConditionalRequests();
   const manifestFlow = createManifestFlow({
     openapi,
     app,
@@ -161,8 +170,21 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     webhookSecret: options.webhookSecret,
     violations,
   });
-  const operations: Record<string, (typeof handlers)[string]> = { ...handlers, ...manifestFlow.handlers };
-  const conditional = new ConditionalRequests();
+  const people = new GitHubPeople();
+  const oauth = createOAuthFlow({
+    app,
+    clientId: clientId(options.appId),
+    clientSecret: options.clientSecret ?? `fake-client-secret-${options.appId}`,
+    auth,
+    people,
+    violations,
+  });
+  const operations: Record<string, (typeof handlers)[string]> = {
+    ...handlers,
+    ...manifestFlow.handlers,
+    ...peopleHandlers(people),
+    ...oauth.handlers,
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const method = (req.method ?? "GET").toUpperCase();
@@ -176,6 +198,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       : undefined;
     // GitHub's web pages for registering an App from a manifest.
     if (apiPath === undefined && raw !== undefined && manifestFlow.page(method, url, raw, res)) return;
+    // GitHub's web endpoints of the OAuth web flow (sign-in page, code exchange).
+    if (apiPath === undefined && raw !== undefined && oauth.page(method, url, raw, req.headers, res)) return;
     const record: RecordedRequest = {
       method,
       path: apiPath ?? url.pathname,
@@ -336,6 +360,8 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     dispatches,
     rateLimits: conditional.usage,
     manifestRegistrations: manifestFlow.registrations,
+    people,
+    oauth,
     addInstallation: (i) => state.addInstallation(i),
     addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
     addRepository: (r) => state.addRepository(r),
