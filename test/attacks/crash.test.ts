@@ -30,14 +30,19 @@ const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
 const TAKE_OVER_MS = 100_000;
 
 function settledStatus(scene: AttackScene, ts: string, timeoutMs: number): Promise<string> {
-  return scene.until(
-    "the message to say how the decision ended at GitHub",
-    () => {
-      const status = statusText(scene.message(ts));
-      return /resumed|stopped|not applied/.test(status) ? status : undefined;
-    },
-    timeoutMs,
-  );
+  return scene
+    .until(
+      "the message to say how the decision ended at GitHub",
+      () => {
+        const status = statusText(scene.message(ts));
+        return /resumed|stopped|not applied/.test(status) ? status : undefined;
+      },
+      timeoutMs,
+    )
+    .catch((error: unknown) => {
+      const shown = statusText(scene.message(ts)) || "(no status: the buttons alone)";
+      throw new Error(`the message shows: ${shown}\n${(error as Error).message}`);
+    });
 }
 
 describe("kill -9", { timeout: 150_000 }, () => {

@@ -37,14 +37,19 @@ const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
 
 /** The message's status once it says how the decision ended at GitHub (applied, or not). */
 function settledStatus(ts: string, timeoutMs = 30_000): Promise<string> {
-  return scene.until(
-    "the message to say how the decision ended at GitHub",
-    () => {
-      const status = statusText(scene.message(ts));
-      return /resumed|stopped|not applied/.test(status) ? status : undefined;
-    },
-    timeoutMs,
-  );
+  return scene
+    .until(
+      "the message to say how the decision ended at GitHub",
+      () => {
+        const status = statusText(scene.message(ts));
+        return /resumed|stopped|not applied/.test(status) ? status : undefined;
+      },
+      timeoutMs,
+    )
+    .catch((error: unknown) => {
+      const shown = statusText(scene.message(ts)) || "(no status: the buttons alone)";
+      throw new Error(`the message shows: ${shown}\n${(error as Error).message}`);
+    });
 }
 
 describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
