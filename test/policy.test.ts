@@ -139,6 +139,9 @@ describe("reading the file", () => {
       name: "production",
       users: ["U0123ABCD", "W0456EFGH"],
       groups: ["S0SREGROUP"],
+      githubLogins: [],
+      githubTeams: [],
+      requireLinkedAccount: false,
       requiredApprovals: 2,
       allowSelfApproval: false,
       expireAfterMs: 24 * 3_600_000,
@@ -151,6 +154,9 @@ describe("reading the file", () => {
       name: "default",
       users: [],
       groups: ["S0LEADS"],
+      githubLogins: [],
+      githubTeams: [],
+      requireLinkedAccount: false,
       requiredApprovals: 1,
       allowSelfApproval: false,
       expireAfterMs: 24 * 3_600_000,
@@ -344,7 +350,7 @@ describe("what is wrong with a file, and where", () => {
         "environments:\n  prod:\n    approvers: { users: [U0AAA, U0BBB, U0AAA] }\n    required-approvals: 3\n",
       ),
     ).toBe(
-      `Invalid policy ${SOURCE}: environments.prod.required-approvals (line 4): needs 3 approvals but only 2 users are listed and no groups`,
+      `Invalid policy ${SOURCE}: environments.prod.required-approvals (line 4): needs 3 approvals but only 2 users are listed and no groups or teams`,
     );
   });
 
@@ -492,7 +498,7 @@ describe("what is wrong with a file, and where", () => {
         "environments:\n  prod:\n    approvers: { users: [U0AAA] }\n    required-approvals: 2\n",
       ),
     ).toBe(
-      `Invalid policy ${SOURCE}: environments.prod.required-approvals (line 4): needs 2 approvals but only 1 user is listed and no groups`,
+      `Invalid policy ${SOURCE}: environments.prod.required-approvals (line 4): needs 2 approvals but only 1 user is listed and no groups or teams`,
     );
     // A group may hold any number of people, so the count cannot be checked.
     const withGroup = await policyOf(
@@ -604,7 +610,7 @@ describe("keys that are not the policy's", () => {
     expect(
       await problemOf("environments:\n  prod:\n    approvers: { users: [U0AAA], __proto__: [U0BBB] }\n"),
     ).toBe(
-      `Invalid policy ${SOURCE}: environments.prod.approvers.__proto__ (line 3): unknown key; expected one of: users, groups`,
+      `Invalid policy ${SOURCE}: environments.prod.approvers.__proto__ (line 3): unknown key; expected one of: users, groups, github-users, github-teams`,
     );
     expect(
       await problemOf("environments:\n  prod:\n    approvers: { users: [U0AAA] }\n    constructor: 1\n"),

@@ -13,6 +13,7 @@ export { githubLoginFor, resolveEnvironment, slackUsersForGithubLogin } from "./
 export {
   DEFAULT_ENVIRONMENT_KEY,
   type EnvironmentRules,
+  type GithubTeam,
   POLICY_DEFAULTS,
   POLICY_LIMITS,
   POLICY_PATH,

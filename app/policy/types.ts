@@ -2,6 +2,8 @@
 // It is read only from the target repository's default branch (or the org's `.github` repository),
 // never from the run, the action's inputs or the message.
 
+import type { PolicyProblem } from "./errors.js";
+
 export const POLICY_PATH = ".github/slack-deploy-gate.yml";
 /** The `environments` entry used for environments the policy does not list. */
 export const DEFAULT_ENVIRONMENT_KEY = "default";
@@ -24,6 +26,8 @@ export const POLICY_LIMITS = {
   maxEnvironments: 500,
   maxUsersPerEnvironment: 1000,
   maxGroupsPerEnvironment: 100,
+  maxGithubLoginsPerEnvironment: 1000,
+  maxGithubTeamsPerEnvironment: 100,
   maxGithubUsers: 20_000,
 } as const;
 
@@ -37,9 +41,21 @@ export interface EnvironmentRules {
   users: string[];
   /** Slack user group IDs (`S…`), without duplicates. */
   groups: string[];
+  /** GitHub logins (`approvers.github-users`), without duplicates ignoring case. */
+  githubLogins: string[];
+  /** GitHub teams (`approvers.github-teams`, `org/team-slug`), membership read at click time. */
+  githubTeams: GithubTeam[];
+  /** Clickers must have linked their GitHub account (`require-linked-account`). */
+  requireLinkedAccount: boolean;
   requiredApprovals: number;
   allowSelfApproval: boolean;
   expireAfterMs: number;
+}
+
+export interface GithubTeam {
+  org: string;
+  /** The team's slug, as in `https://github.com/orgs/<org>/teams/<slug>`. */
+  slug: string;
 }
 
 export interface Policy {
@@ -49,6 +65,12 @@ export interface Policy {
   environments: ReadonlyMap<string, EnvironmentRules>;
   /** Slack user ID → GitHub login, as written. */
   githubUsers: ReadonlyMap<string, string>;
+  /**
+   * What is valid but will surprise: approvers whose GitHub identity is unknown where self-approval must
+   * be checked (they are refused unless they link their account). The first few; `warningCount` counts all.
+   */
+  warnings: PolicyProblem[];
+  warningCount: number;
 }
 
 /** Slack IDs are upper-case letters and digits after a one-letter kind. */

@@ -9,6 +9,7 @@ import { closestKey } from "./suggest.js";
 import {
   type EnvironmentRules,
   GITHUB_LOGIN,
+  type GithubTeam,
   POLICY_DEFAULTS,
   POLICY_LIMITS,
   type Policy,
@@ -24,8 +25,17 @@ export type LineLocator = (path: readonly PathSegment[], at: "key" | "value") =>
 const TOP_KEYS = ["environments", "github-users"] as const;
 /** Probot's way of pulling in another file; refused: who may approve comes from one known place. */
 const EXTENDS_KEY = "_extends";
-const ENVIRONMENT_KEYS = ["approvers", "required-approvals", "allow-self-approval", "expire-after"] as const;
-const APPROVER_KEYS = ["users", "groups"] as const;
+const ENVIRONMENT_KEYS = [
+  "approvers",
+  "required-approvals",
+  "allow-self-approval",
+  "expire-after",
+  "require-linked-account",
+] as const;
+const APPROVER_KEYS = ["users", "groups", "github-users", "github-teams"] as const;
+/** `org/team-slug`: the organization's login, then the team's slug. */
+const GITHUB_TEAM =
+  /^([A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38})\/([A-Za-z0-9][A-Za-z0-9._-]{0,99})$/;
 // GitHub's rules for environment names: at most 255 characters, no control characters.
 const MAX_ENVIRONMENT_NAME = 255;
 const CONTROL_CHARACTER = /\p{Cc}/u;
@@ -169,7 +179,47 @@ export function validatePolicyData(data: unknown, source: string, locate?: LineL
   }
 
   if (total > 0) throw new PolicyError(source, problems, total);
-  return { source, environments, githubUsers };
+  const { warnings, warningCount } = identityWarnings(environments, githubUsers, locate);
+  return { source, environments, githubUsers, warnings, warningCount };
+}
+
+/**
+ * Where self-approval must be checked (`allow-self-approval: false`) and a linked account is not
+ * required, an approver known to GitHub by neither a link nor `github-users` cannot be told apart from
+ * whoever triggered the run: such approvals are refused at the click, and the policy says so here.
+ */
+function identityWarnings(
+  environments: ReadonlyMap<string, EnvironmentRules>,
+  githubUsers: ReadonlyMap<string, string>,
+  locate?: LineLocator,
+): { warnings: PolicyProblem[]; warningCount: number } {
+  const warnings: PolicyProblem[] = [];
+  let warningCount = 0;
+  const warn = (path: readonly PathSegment[], message: string) => {
+    warningCount++;
+    if (warnings.length >= MAX_LISTED) return;
+    const warning: PolicyProblem = { path: formatPath(path), message };
+    const line = locate?.(path, "value");
+    if (line !== undefined) warning.line = line;
+    warnings.push(warning);
+  };
+  for (const [name, rules] of environments) {
+    if (rules.allowSelfApproval || rules.requireLinkedAccount) continue;
+    const unmapped = rules.users.filter((user) => !githubUsers.has(user));
+    if (unmapped.length > 0) {
+      warn(
+        ["environments", name, "approvers", "users"],
+        `${unmapped.slice(0, 5).join(", ")}${unmapped.length > 5 ? ` and ${unmapped.length - 5} more` : ""} ${unmapped.length === 1 ? "has" : "have"} no github-users entry: with allow-self-approval false, their approvals are refused until they link their GitHub account (/deploy-gate link), since nobody could tell whether they triggered the run`,
+      );
+    }
+    if (rules.groups.length > 0) {
+      warn(
+        ["environments", name, "approvers", "groups"],
+        "members of these Slack groups who have neither linked their GitHub account nor a github-users entry are refused when they approve (self-approval cannot be checked for them); require-linked-account: true makes that the rule for everyone",
+      );
+    }
+  }
+  return { warnings, warningCount };
 }
 
 function validateEnvironment(
@@ -205,6 +255,8 @@ function validateEnvironment(
 
   const users: string[] = [];
   const groups: string[] = [];
+  const githubLogins: string[] = [];
+  const githubTeams: GithubTeam[] = [];
   const approversPath = [...path, "approvers"];
   if (!Object.hasOwn(value, "approvers")) {
     // A misspelt `approvers` is already reported as such.
@@ -227,6 +279,19 @@ function validateEnvironment(
       }
       collectIds(approvers.users, [...approversPath, "users"], USER_LIST, users, counting);
       collectIds(approvers.groups, [...approversPath, "groups"], GROUP_LIST, groups, counting);
+      collectIds(
+        approvers["github-users"],
+        [...approversPath, "github-users"],
+        LOGIN_LIST,
+        githubLogins,
+        counting,
+      );
+      const teams: string[] = [];
+      collectIds(approvers["github-teams"], [...approversPath, "github-teams"], TEAM_LIST, teams, counting);
+      for (const team of teams) {
+        const [org, slug] = team.split("/") as [string, string];
+        githubTeams.push({ org, slug });
+      }
     }
   }
 
@@ -268,9 +333,20 @@ function validateEnvironment(
     }
   }
 
-  // Only listed users can be counted; groups may hold any number of people.
-  if (problemCount === 0 && groups.length === 0 && requiredApprovals > users.length) {
-    if (users.length === 0) {
+  let requireLinkedAccount = false;
+  if (Object.hasOwn(value, "require-linked-account")) {
+    const flag = value["require-linked-account"];
+    if (typeof flag !== "boolean") {
+      counting([...path, "require-linked-account"], `must be true or false, found ${describe(flag)}`);
+    } else {
+      requireLinkedAccount = flag;
+    }
+  }
+
+  // Only listed people can be counted; groups and teams may hold any number of them.
+  const listed = users.length + githubLogins.length;
+  if (problemCount === 0 && groups.length === 0 && githubTeams.length === 0 && requiredApprovals > listed) {
+    if (listed === 0) {
       counting(
         approversPath,
         `lists no users and no groups, so nobody could approve; e.g. ${EXAMPLE_APPROVERS}`,
@@ -278,19 +354,31 @@ function validateEnvironment(
     } else {
       counting(
         requiredPath,
-        `needs ${requiredApprovals} approvals but only ${users.length} ${users.length === 1 ? "user is" : "users are"} listed and no groups`,
+        `needs ${requiredApprovals} approvals but only ${listed} ${listed === 1 ? "user is" : "users are"} listed and no groups or teams`,
       );
     }
   }
 
   if (problemCount > 0) return undefined;
-  return { name, users, groups, requiredApprovals, allowSelfApproval, expireAfterMs };
+  return {
+    name,
+    users,
+    groups,
+    githubLogins,
+    githubTeams,
+    requireLinkedAccount,
+    requiredApprovals,
+    allowSelfApproval,
+    expireAfterMs,
+  };
 }
 
 interface IdList {
   problemOf(id: string): string | undefined;
   max: number;
   tooMany(count: number): string;
+  /** Duplicates are found ignoring case (GitHub names), not exactly (Slack IDs). */
+  fold?: boolean;
 }
 
 const USER_LIST: IdList = {
@@ -304,6 +392,39 @@ const GROUP_LIST: IdList = {
   max: POLICY_LIMITS.maxGroupsPerEnvironment,
   tooMany: (n) => `lists ${n} groups; at most ${POLICY_LIMITS.maxGroupsPerEnvironment} are allowed`,
 };
+
+const LOGIN_LIST: IdList = {
+  problemOf: loginProblem,
+  max: POLICY_LIMITS.maxGithubLoginsPerEnvironment,
+  tooMany: (n) =>
+    `lists ${n} GitHub logins; at most ${POLICY_LIMITS.maxGithubLoginsPerEnvironment} are allowed (a GitHub team can hold any number)`,
+  fold: true,
+};
+const TEAM_LIST: IdList = {
+  problemOf: teamProblem,
+  max: POLICY_LIMITS.maxGithubTeamsPerEnvironment,
+  tooMany: (n) =>
+    `lists ${n} GitHub teams; at most ${POLICY_LIMITS.maxGithubTeamsPerEnvironment} are allowed`,
+  fold: true,
+};
+
+function loginProblem(login: string): string | undefined {
+  if (GITHUB_LOGIN.test(login)) return undefined;
+  if (login.startsWith("@") && GITHUB_LOGIN.test(login.slice(1)))
+    return `write the GitHub login without "@": ${login.slice(1)}`;
+  if (GITHUB_TEAM.test(login.replace(/^@/, "")))
+    return `"${clip(login)}" is a team; list it under github-teams`;
+  return `"${clip(login)}" is not a valid GitHub login`;
+}
+
+function teamProblem(team: string): string | undefined {
+  if (GITHUB_TEAM.test(team)) return undefined;
+  if (team.startsWith("@") && GITHUB_TEAM.test(team.slice(1)))
+    return `write the team without "@": ${team.slice(1)}`;
+  if (GITHUB_LOGIN.test(team.replace(/^@/, "")))
+    return `"${clip(team)}" names no team: write org/team-slug (a single person goes under github-users)`;
+  return `"${clip(team)}" is not a GitHub team: write org/team-slug, e.g. acme/release-managers`;
+}
 
 function collectIds(
   list: unknown,
@@ -327,13 +448,17 @@ function collectIds(
   const seen = new Set<string>();
   list.forEach((item, index) => {
     if (typeof item !== "string") {
-      report([...path, index], `must be a Slack ID, found ${describe(item)}`);
+      report(
+        [...path, index],
+        `must be ${kind.fold ? "a GitHub name" : "a Slack ID"}, found ${describe(item)}`,
+      );
       return;
     }
     const problem = kind.problemOf(item);
+    const key = kind.fold ? item.toLowerCase() : item;
     if (problem) report([...path, index], problem);
-    else if (!seen.has(item)) {
-      seen.add(item);
+    else if (!seen.has(key)) {
+      seen.add(key);
       into.push(item);
     }
   });

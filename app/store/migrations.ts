@@ -227,6 +227,27 @@ function* foldEnvironmentKeys(): Program<void> {
   }
 }
 
+/**
+ * Linked accounts (app/identity/): which GitHub account a Slack user proved to be theirs, one per Slack
+ * user and one Slack user per GitHub account in a workspace (Slack enterprise or team id); and the
+ * single-use ids of the link flow (OAuth `state`, slash commands), kept until they expire.
+ */
+const IDENTITY = `
+CREATE TABLE identity_links (
+  workspace text NOT NULL,
+  slack_user_id text NOT NULL,
+  github_user_id bigint NOT NULL,
+  github_login text NOT NULL,
+  linked_at bigint NOT NULL,
+  PRIMARY KEY (workspace, slack_user_id),
+  UNIQUE (workspace, github_user_id)
+);
+CREATE TABLE identity_nonces (
+  id text PRIMARY KEY,
+  expires_at bigint NOT NULL
+);
+CREATE INDEX identity_nonces_by_expiry ON identity_nonces (expires_at);`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -328,6 +349,12 @@ CREATE TABLE gates (
     sqlite: V2_SQLITE,
     postgres: V2_POSTGRES,
     after: foldEnvironmentKeys,
+  },
+  {
+    version: 3,
+    name: "linked accounts (Slack user to GitHub user) and single-use ids of the link flow",
+    sqlite: IDENTITY,
+    postgres: IDENTITY,
   },
 ];
 

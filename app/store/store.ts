@@ -43,7 +43,7 @@ export class SqlStore implements Store {
   readonly kind: "sqlite" | "postgres";
   private readonly sql: Statements;
 
-  constructor(private readonly driver: Driver) {
+  constructor(readonly driver: Driver) {
     this.kind = driver.kind;
     this.sql = statements(driver.dialect);
   }

@@ -1,6 +1,7 @@
 // What the App keeps between events. Two backends (SQLite, PostgreSQL) behind one definition of the
 // records and queries; every method that decides something is atomic across replicas sharing a database.
 import type { Mode } from "../../common/reference.js";
+import type { Driver } from "./driver.js";
 
 export type Vote = "approve" | "reject";
 export type Decision = "approved" | "rejected" | "expired";
@@ -136,6 +137,8 @@ export interface InboundRow extends NewInbound {
 
 export interface Store {
   readonly kind: "sqlite" | "postgres";
+  /** The database itself, for modules that keep tables of their own (app/identity/links.ts). */
+  readonly driver: Driver;
   /** Creates or upgrades the schema; safe to run on every start and from two replicas at once. */
   migrate(): Promise<void>;
   /** Throws unless the database answers a query over the App's own tables (readiness). */
