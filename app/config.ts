@@ -29,6 +29,10 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** When set, GET /metrics requires `Authorization: Bearer <token>` (METRICS_TOKEN). */
   metricsToken: string | undefined;
+  /** GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET: the GitHub App's OAuth client, for GitHub sign-in. */
+  githubClient: { id: string; secret: string } | undefined;
+  /** PUBLIC_URL: the App's address as browsers, Slack and GitHub reach it, without a trailing slash. */
+  publicUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +63,8 @@ export function loadConfig(env: Env): AppConfig {
     sweepIntervalMs: sweepInterval(env),
     shutdownTimeoutMs: shutdownTimeout(env),
     metricsToken: metricsToken(env),
+    githubClient: githubClient(env),
+    publicUrl: publicUrl(env),
   };
 }
 
@@ -200,4 +206,38 @@ function allowedTeamIds(env: Env): string[] {
     throw new ConfigError("SLACK_ALLOWED_TEAM_IDS must be workspace IDs (T…) separated by commas");
   }
   return [...new Set(ids)];
+}
+
+function githubClient(env: Env): { id: string; secret: string } | undefined {
+  const id = optional(env, "GITHUB_CLIENT_ID");
+  const secret = optional(env, "GITHUB_CLIENT_SECRET");
+  if (!id && !secret) return undefined;
+  if (!id || !secret) {
+    throw new ConfigError(
+      `${id ? "GITHUB_CLIENT_SECRET" : "GITHUB_CLIENT_ID"} is not set: set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET (the GitHub App's settings page shows them), or neither`,
+    );
+  }
+  if (!/^[A-Za-z0-9._-]{8,64}$/.test(id))
+    throw new ConfigError("GITHUB_CLIENT_ID is not a GitHub App client ID");
+  return { id, secret };
+}
+
+function publicUrl(env: Env): string | undefined {
+  const value = optional(env, "PUBLIC_URL");
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError("PUBLIC_URL is not a URL (expected https://your-host)");
+  }
+  const loopback = ["localhost", "127.0.0.1", "[::1]"].includes(url.hostname);
+  // Browsers carry the link flow's cookie and Slack calls only https; plain http only on this machine.
+  if (url.protocol !== "https:" && !(url.protocol === "http:" && loopback)) {
+    throw new ConfigError("PUBLIC_URL must start with https:// (http only for localhost)");
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw new ConfigError("PUBLIC_URL must be a plain address, without credentials, query or fragment");
+  }
+  return url.toString().replace(/\/+$/, "");
 }

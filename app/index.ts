@@ -10,6 +10,7 @@ import { createEffectRunner } from "./effects/runner.js";
 import { createInstallations } from "./github/installations.js";
 import { createRuns } from "./github/runs.js";
 import { createIngress, type IngressOptions } from "./http/ingress.js";
+import { createIdentity } from "./identity/index.js";
 import { metrics } from "./metrics.js";
 import { createPolicyLoader } from "./policy/index.js";
 import { createSlackApi } from "./slack/api.js";
@@ -35,6 +36,12 @@ export interface AppOptions {
   now?: () => Date;
   /** The ingress's limits and timers (tests shorten them). */
   ingress?: IngressOptions["tuning"];
+  /** GITHUB_CLIENT_ID / GITHUB_CLIENT_SECRET: with publicUrl, people can link their GitHub accounts. */
+  githubClient?: { id: string; secret: string };
+  /** PUBLIC_URL: where browsers reach the App (link buttons, GitHub's callback). */
+  publicUrl?: string;
+  /** GitHub's REST base, for the sign-in's calls (default https://api.github.com). */
+  githubApiUrl?: string;
 }
 
 export interface AppHandle {
@@ -68,11 +75,36 @@ export function slackDeployGate(
       now,
       retryTimersWithinMs: options.retryTimers === false ? 0 : undefined,
     });
-    const authorizer = createAuthorizer({ store, installations, runs, policies, slack, now });
-    const clicks = createClickHandler({ store, authorizer, runner, slack, log, now });
+    let ingress: ReturnType<typeof createIngress> | undefined;
+    const identity = createIdentity({
+      store,
+      linking:
+        options.githubClient && options.publicUrl
+          ? {
+              clientId: options.githubClient.id,
+              clientSecret: options.githubClient.secret,
+              publicUrl: options.publicUrl,
+              githubApiUrl: options.githubApiUrl ?? "https://api.github.com",
+            }
+          : undefined,
+      pinnedWorkspace: () => ingress?.workspace.identity(),
+      slackName: (user) => slack.userName(user, 1_500),
+      log,
+      now,
+    });
+    const authorizer = createAuthorizer({ store, installations, runs, policies, slack, identity, now });
+    const clicks = createClickHandler({
+      store,
+      authorizer,
+      runner,
+      slack,
+      log,
+      now,
+      linkUrl: (user) => identity.linkUrl(user),
+    });
     const events = createGitHubEventHandler({ store, runner, policies, now });
 
-    const ingress = createIngress({
+    ingress = createIngress({
       store,
       interactions: clicks,
       events,
@@ -88,6 +120,14 @@ export function slackDeployGate(
       tuning: options.ingress,
     });
     for (const handler of ingress.handlers) addHandler(handler);
+    // `/slack/commands` and the link flow, behind the same signature check, pin and body cap.
+    for (const handler of identity.routes({
+      signingSecret: options.slackSigningSecret,
+      workspace: ingress.workspace,
+      bodies: ingress.bodies,
+    })) {
+      addHandler(handler);
+    }
     ingress.start();
     const unwatchQueue = metrics.watchWorkQueue(() => {
       const { waiting, running } = ingress.queue.stats();

@@ -62,6 +62,12 @@ async function main(): Promise<void> {
   }
   log.info({ database: redactDatabaseUrl(config.databaseUrl ?? "") || "sqlite (default)" }, "database ready");
 
+  if (config.githubClient && !config.publicUrl) {
+    log.warn(
+      "GITHUB_CLIENT_ID is set but PUBLIC_URL is not: people cannot link their GitHub accounts until it is",
+    );
+  }
+
   const ops = operations({
     store,
     appId: config.appId,
@@ -94,6 +100,9 @@ async function main(): Promise<void> {
             slackAppId: config.slackAppId,
             allowedTeamIds: config.allowedTeamIds,
             sweepIntervalMs: config.sweepIntervalMs,
+            githubClient: config.githubClient,
+            publicUrl: config.publicUrl,
+            githubApiUrl: config.githubApiUrl,
           },
           (h) => {
             handle = h;

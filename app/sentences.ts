@@ -25,8 +25,21 @@ export type Refusal =
   | { kind: "policy_unreadable"; message: string }
   | { kind: "no_approvers"; source: string; environment: string }
   | { kind: "group_unreadable"; group: string; code: string }
-  | { kind: "not_approver"; environment: string; repository: string; source: string }
+  | {
+      kind: "not_approver";
+      environment: string;
+      repository: string;
+      source: string;
+      /** The policy names GitHub people or teams, and the App cannot tell who the clicker is on GitHub. */
+      unknownOnGitHub?: boolean;
+      canLink?: boolean;
+    }
   | { kind: "self_approval"; login: string; environment: string }
+  // Linked accounts (app/identity/approval.ts). `canLink`: GitHub sign-in is configured on the App.
+  | { kind: "link_required"; environment: string; canLink: boolean }
+  | { kind: "identity_unknown"; environment: string; canLink: boolean }
+  | { kind: "link_gone"; login: string; why: "deleted" | "suspended"; canLink: boolean }
+  | { kind: "team_unreadable"; team: string; status: number }
   | { kind: "expired" };
 
 export function refusal(r: Refusal): string {
@@ -67,12 +80,34 @@ function refusalIn(r: Refusal, esc: (text: string) => string): string {
     case "group_unreadable":
       return `Could not read the members of Slack group ${esc(r.group)} (${esc(r.code)}); the bot needs the usergroups:read scope. Nothing changed.`;
     case "not_approver":
-      return `You are not an approver for ${esc(r.environment)} in ${esc(r.repository)} (policy: ${esc(r.source)}). Nothing was changed.`;
+      return `You are not an approver for ${esc(r.environment)} in ${esc(r.repository)} (policy: ${esc(r.source)}). Nothing was changed.${r.unknownOnGitHub ? ` The policy also names GitHub people or teams, and your Slack account is not linked to a GitHub account: ${linkAdvice(r.canLink ?? false)}` : ""}`;
+    case "link_required":
+      return `Approvers of ${esc(r.environment)} must have linked their GitHub account, and yours is not linked, so nothing was changed. ${linkAdvice(r.canLink)}`;
+    case "identity_unknown":
+      return `slack-deploy-gate cannot tell whether you triggered this run: your Slack account is not linked to a GitHub account and the policy's github-users does not name you, and ${esc(r.environment)} does not allow self-approval. Nothing was changed. ${linkAdvice(r.canLink)}`;
+    case "link_gone":
+      return `Your Slack account is linked to GitHub @${esc(r.login)}, which GitHub reports as ${r.why === "deleted" ? "deleted" : "suspended"}, so it cannot vouch for you and nothing was changed. ${linkAdvice(r.canLink)}`;
+    case "team_unreadable":
+      return `GitHub would not show the members of ${esc(r.team)} (HTTP ${r.status}); the App needs the Members (read) permission on the organization. Nothing changed.`;
     case "self_approval":
       return `You triggered this run (as ${esc(r.login)}), and the policy does not allow self-approval for ${esc(r.environment)}. Another approver has to approve it.`;
     case "expired":
       return "This approval request has expired. Re-run the workflow to ask again.";
   }
+}
+
+/** What a person who needs a linked account can do about it. */
+function linkAdvice(canLink: boolean): string {
+  return canLink
+    ? "Link your GitHub account (the button in my reply, or /deploy-gate link), then click again."
+    : "This slack-deploy-gate cannot link accounts yet: its operator has to set GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and PUBLIC_URL.";
+}
+
+/** Refusals a linked GitHub account would answer: the clicker is offered a link button with them. */
+export function linkWouldHelp(r: Refusal): boolean {
+  if (r.kind === "not_approver") return r.unknownOnGitHub === true && r.canLink === true;
+  if (r.kind === "link_required" || r.kind === "identity_unknown" || r.kind === "link_gone") return r.canLink;
+  return false;
 }
 
 // ---- Other private replies to the person who clicked ----
@@ -264,10 +299,19 @@ export function reviewComment(
   reason: string | null,
   requestId: string,
 ): string {
-  const names = deciders.map((d) => (d.name ? `${d.name} (${d.slackUserId})` : d.slackUserId)).join(", ");
-  if (decision === "approved") return `Approved in Slack by ${names} (request ${requestId}).`;
+  // GitHub's deployment history names people as GitHub does (@login) where their account is known.
+  const names = deciders
+    .map((d) =>
+      d.githubLogin
+        ? `@${d.githubLogin}`
+        : d.name
+          ? `${d.name} (Slack ${d.slackUserId})`
+          : `Slack user ${d.slackUserId}`,
+    )
+    .join(", ");
+  if (decision === "approved") return `Approved by ${names} via Slack (request ${requestId}).`;
   if (decision === "expired") return `Expired in Slack: nobody decided in time (request ${requestId}).`;
-  return `Rejected in Slack by ${names}: ${reason ?? "no reason given"} (request ${requestId}).`;
+  return `Rejected by ${names} via Slack: ${reason ?? "no reason given"} (request ${requestId}).`;
 }
 
 // ---- Notes recorded on effects (shown in the status line and the thread, escaped there) ----

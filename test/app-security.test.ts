@@ -162,7 +162,7 @@ describe.each(backends)("security on %s", (backend) => {
       h.github.setFile(
         "acme/.github",
         ".github/slack-deploy-gate.yml",
-        `environments:\n  default:\n    approvers:\n      users: [${USERS.mallory}]\n`,
+        `environments:\n  default:\n    approvers:\n      users: [${USERS.mallory}]\ngithub-users:\n  ${USERS.mallory}: mallory\n`,
       );
       try {
         const { run, message } = await h.newRequest();
@@ -203,7 +203,9 @@ describe.each(backends)("security on %s", (backend) => {
       await h.settle();
       expect(h.ephemeralsFor(USERS.mallory).at(-1)).toContain("not an approver");
 
-      await h.setPolicy(`environments:\n  production:\n    approvers:\n      users: [${USERS.mallory}]\n`);
+      await h.setPolicy(
+        `environments:\n  production:\n    approvers:\n      users: [${USERS.mallory}]\ngithub-users:\n  ${USERS.mallory}: mallory\n`,
+      );
       await h.click(message, "approve", USERS.mallory);
       await h.settle();
       expect(reviewsOf(run).map((r) => r.state)).toEqual(["approved"]);
@@ -211,7 +213,7 @@ describe.each(backends)("security on %s", (backend) => {
 
     it("expires a request after expire-after and removes its buttons", async () => {
       await h.setPolicy(
-        `environments:\n  production:\n    approvers:\n      users: [${USERS.alice}]\n    expire-after: 1m\n`,
+        `environments:\n  production:\n    approvers:\n      users: [${USERS.alice}]\n    expire-after: 1m\ngithub-users:\n  ${USERS.alice}: alice\n`,
       );
       const { run, message } = await h.newRequest();
       // A message posted two minutes ago, as Slack would stamp it.

@@ -139,7 +139,7 @@ describe("the sandbox in a browser", () => {
       /Approved by @Alice/,
     );
     expect(await message.locator("button.bk-primary").count()).toBe(0);
-    expect(await runCard(runId).locator(".review").textContent()).toMatch(/Approved in Slack by/);
+    expect(await runCard(runId).locator(".review").textContent()).toMatch(/Approved by @\S+, @\S+ via Slack/);
     await poll(() => message.locator(".thread").textContent()).toMatch(/GitHub accepted the decision/);
     await screenshot("approved", message);
   });

@@ -84,7 +84,9 @@ describe.each(backends)("what the App writes to Slack on %s", (backend) => {
   });
 
   it("keeps <!channel> in an environment name inert in thread replies and the status line", async () => {
-    await h.setPolicy(`environments:\n  default:\n    approvers:\n      users: [${USERS.alice}]\n`);
+    await h.setPolicy(
+      `environments:\n  default:\n    approvers:\n      users: [${USERS.alice}]\ngithub-users:\n  ${USERS.alice}: alice\n`,
+    );
     const { run, message } = await crafted(PING);
     await h.gate(run, PING);
     h.slack.calls.length = 0;

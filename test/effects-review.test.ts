@@ -156,9 +156,7 @@ describe.each(backends)("the review effect on %s", (backend) => {
     const namesAsked = h.slack.callsTo("users.info").length;
     await whenDue(requestId);
     expect(h.slack.callsTo("users.info")).toHaveLength(namesAsked);
-    expect(reviewsOf(run)[0]?.comment).toBe(
-      `Approved in Slack by alice (${USERS.alice}) (request ${requestId}).`,
-    );
+    expect(reviewsOf(run)[0]?.comment).toBe(`Approved by @alice via Slack (request ${requestId}).`);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
   });
 });

@@ -1,8 +1,11 @@
-// Who counts as an approver under the policy in force: listed (as a user or through a Slack group) and,
-// for approvals, not the person who triggered the run unless the policy allows self-approval. Used for
+// Who counts as an approver under the policy in force: listed (as a user, through a Slack group, or on
+// GitHub: app/identity/approval.ts) and, for approvals, not the person who triggered the run unless the
+// policy allows self-approval. Used for
 // the clicker, and again for every counted vote when a decision is taken (people leave policies).
 import type { RunInfo } from "../github/runs.js";
-import { type EnvironmentRules, githubLoginFor, type Policy } from "../policy/index.js";
+import { githubSideRefusal } from "../identity/approval.js";
+import type { ClickerLookup } from "../identity/clicker.js";
+import type { EnvironmentRules, Policy } from "../policy/index.js";
 import type { Refusal } from "../sentences.js";
 import { type SlackApi, slackErrorCode } from "../slack/api.js";
 
@@ -13,6 +16,8 @@ export interface PolicyInForce {
   run: RunInfo;
   repository: string;
   environment: string;
+  /** The clicker's GitHub side (linked account, team membership), read through the installation. */
+  people: ClickerLookup;
 }
 
 /** Null when the person may act; otherwise why not. */
@@ -22,7 +27,7 @@ export async function approverRefusal(
   user: string,
   action: "approve" | "reject",
 ): Promise<Refusal | null> {
-  const { rules, policy } = force;
+  const { rules } = force;
   let listed = rules.users.includes(user);
   for (const group of listed ? [] : rules.groups) {
     try {
@@ -34,24 +39,8 @@ export async function approverRefusal(
       return { kind: "group_unreadable", group, code: slackErrorCode(error) };
     }
   }
-  if (!listed) {
-    return {
-      kind: "not_approver",
-      environment: force.environment,
-      repository: force.repository,
-      source: force.source,
-    };
-  }
-  if (action === "approve" && !rules.allowSelfApproval) {
-    const login = githubLoginFor(policy, user);
-    const triggeredBy = [force.run.triggeringActor, force.run.actor]
-      .filter((l): l is string => Boolean(l))
-      .map((l) => l.toLowerCase());
-    if (login && triggeredBy.includes(login.toLowerCase())) {
-      return { kind: "self_approval", login, environment: force.environment };
-    }
-  }
-  return null;
+  // GitHub listing (github-users, github-teams), require-linked-account and self-approval.
+  return githubSideRefusal(force, user, action, listed);
 }
 
 /** The approvers among `voters` (in vote order) who still count under the policy in force. */

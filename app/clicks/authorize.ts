@@ -6,6 +6,8 @@ import { type RequestReference, sameReference } from "../../common/reference.js"
 import { splitRepository } from "../github/errors.js";
 import type { Installations, Octokit } from "../github/installations.js";
 import type { Runs } from "../github/runs.js";
+import { clickerLookup } from "../identity/clicker.js";
+import type { Identity } from "../identity/index.js";
 import { type PolicyLoader, resolveEnvironment } from "../policy/index.js";
 import type { Refusal } from "../sentences.js";
 import type { SlackApi } from "../slack/api.js";
@@ -34,6 +36,7 @@ export function createAuthorizer(deps: {
   runs: Runs;
   policies: PolicyLoader;
   slack: SlackApi;
+  identity: Identity;
   now?: () => Date;
 }): Authorizer {
   const { store, installations, runs, policies, slack } = deps;
@@ -67,7 +70,10 @@ export function createAuthorizer(deps: {
         return refuse({ kind: "policy_unreadable", message: loaded.message });
       }
       const rules = resolveEnvironment(loaded.policy, reference.environment);
-      if (!rules || (rules.users.length === 0 && rules.groups.length === 0)) {
+      const named =
+        rules &&
+        rules.users.length + rules.groups.length + rules.githubLogins.length + rules.githubTeams.length > 0;
+      if (!rules || !named) {
         return refuse({ kind: "no_approvers", source: loaded.source, environment: reference.environment });
       }
 
@@ -78,6 +84,7 @@ export function createAuthorizer(deps: {
         run,
         repository: reference.repository,
         environment: reference.environment,
+        people: clickerLookup(deps.identity, octokit),
       };
       const refusal = await approverRefusal(slack, force, actor.user, action);
       if (refusal) return refuse(refusal);

@@ -7,7 +7,7 @@
 import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
-import { githubLoginFor } from "../policy/index.js";
+import { deciderLogin } from "../identity/approval.js";
 import * as say from "../sentences.js";
 import type { SlackApi } from "../slack/api.js";
 import type { Actor } from "../slack/interaction.js";
@@ -44,7 +44,7 @@ export function createDecisions(deps: {
       users.map(async (user) => ({
         slackUserId: user,
         name: (await slack.userName(user, NAME_TIMEOUT_MS)) ?? null,
-        githubLogin: githubLoginFor(force.policy, user) ?? null,
+        githubLogin: await deciderLogin(force, user),
       })),
     );
   }

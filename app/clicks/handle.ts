@@ -20,13 +20,15 @@ export function createClickHandler(deps: {
   runner: EffectRunner;
   slack: SlackApi;
   log: Logger;
+  /** A link button URL for a person (app/identity/), offered with refusals a link would answer. */
+  linkUrl?: (slackUserId: string) => string | undefined;
   now?: () => Date;
 }): InteractionHandler {
   const { slack, log } = deps;
 
-  async function tell(actor: Actor, text: string): Promise<void> {
+  async function tell(actor: Actor, text: string, blocks?: unknown[]): Promise<void> {
     try {
-      await slack.postEphemeral(actor.channelId, actor.user, text);
+      await slack.postEphemeral(actor.channelId, actor.user, text, blocks);
     } catch (error) {
       log.warn({ slackError: slackErrorCode(error) }, "ephemeral reply failed");
     }

@@ -2,6 +2,7 @@
 
 import { messageUpdate } from "../effects/message-state.js";
 import type { EffectRunner } from "../effects/runner.js";
+import { linkBlocks } from "../identity/link-button.js";
 import * as say from "../sentences.js";
 import type { Actor, ApproveClick, RejectClick } from "../slack/interaction.js";
 import type { Store } from "../store/types.js";
@@ -19,14 +20,18 @@ export interface Refusals {
 export function createRefusals(deps: {
   store: Store;
   runner: EffectRunner;
-  tell: (actor: Actor, text: string) => Promise<void>;
+  tell: (actor: Actor, text: string, blocks?: unknown[]) => Promise<void>;
+  /** A link button URL for the person (app/identity/), when linking would answer the refusal. */
+  linkUrl?: (slackUserId: string) => string | undefined;
   now?: () => Date;
 }): Refusals {
   const { store, runner, tell } = deps;
   const now = deps.now ?? (() => new Date());
   return {
     async refuse(actor, auth, click) {
-      await tell(actor, say.refusal(auth.refusal));
+      const text = say.refusal(auth.refusal);
+      const url = say.linkWouldHelp(auth.refusal) ? deps.linkUrl?.(actor.user) : undefined;
+      await tell(actor, text, url ? linkBlocks(text, url) : undefined);
       if (auth.refusal.kind !== "expired") return;
       // Expiry is checked last: the button was verified against GitHub, so the request may be saved.
       const row =

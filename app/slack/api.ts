@@ -9,7 +9,8 @@ import { LRUCache } from "lru-cache";
 export interface SlackApi {
   updateMessage(channel: string, ts: string, text: string, blocks: unknown[]): Promise<void>;
   postThreadReply(channel: string, threadTs: string, text: string): Promise<void>;
-  postEphemeral(channel: string, user: string, text: string): Promise<void>;
+  /** `blocks`, when given, are what Slack shows; `text` is then the notification's fallback. */
+  postEphemeral(channel: string, user: string, text: string, blocks?: unknown[]): Promise<void>;
   /** Returns the opened view's id. */
   openModal(triggerId: string, view: object): Promise<string | undefined>;
   updateModal(viewId: string, view: object): Promise<void>;
@@ -72,8 +73,13 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
         unfurl_media: false,
       });
     },
-    async postEphemeral(channel, user, text) {
-      await interactive.chat.postEphemeral({ channel, user, text });
+    async postEphemeral(channel, user, text, blocks) {
+      await interactive.chat.postEphemeral({
+        channel,
+        user,
+        text,
+        ...(blocks ? { blocks: blocks as never } : {}),
+      });
     },
     async openModal(triggerId, view) {
       const result = await interactive.views.open({ trigger_id: triggerId, view: view as never });

@@ -38,10 +38,12 @@ export const POLICY = `environments:
     approvers:
       groups: [${GROUP_ID}]
     required-approvals: 20
+    allow-self-approval: true # the figures are about throughput; nobody here triggers runs
   ${DECIDE_ENVIRONMENT}:
     approvers:
       groups: [${GROUP_ID}]
     required-approvals: 1
+    allow-self-approval: true
 `;
 
 /** The request message the Action would post for a bench run (what every figure clicks on). */

@@ -70,7 +70,9 @@ environments:
 github-users:
   ${USERS.alice}: alice
   ${USERS.bob}: bob
+  ${USERS.carol}: carol
   ${USERS.dave}: dave
+${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
 `;
 
 const { privateKey } = generateKeyPairSync("rsa", {
@@ -169,6 +171,11 @@ export async function startHarness(
 
   async function start(): Promise<void> {
     store = counted(await openStore(databaseUrl), storeCalls);
+    // A new port on every start, so that no pooled keep-alive socket to the previous server is reused.
+    const port = await freePort();
+    // GitHub sign-in (account linking) against the fake GitHub's OAuth web flow.
+    const publicUrl = `http://127.0.0.1:${port}`;
+    github.oauth.callbackUrls = [`${publicUrl}/github/link/callback`];
     const key = options.privateKey ?? privateKey;
     const readiness = createReadiness({ store, appId: APP_ID, privateKey: key });
     const app = slackDeployGate(
@@ -184,6 +191,9 @@ export async function startHarness(
         // Tests move the clock and sweep themselves.
         retryTimers: false,
         ingress: { workspaceRetryMs: 50 },
+        githubClient: { id: github.oauth.clientId, secret: github.oauth.clientSecret },
+        publicUrl,
+        githubApiUrl: github.apiUrl,
       },
       (h) => {
         handle = h;
@@ -204,8 +214,7 @@ export async function startHarness(
         log,
       }),
       appFn,
-      // A new port on every start, so that no pooled keep-alive socket to the previous server is reused.
-      port: await freePort(),
+      port,
       host: "127.0.0.1",
       log,
     });

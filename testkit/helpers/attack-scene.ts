@@ -66,6 +66,7 @@ github-users:
   ${USERS.bob}: bob
   ${USERS.carol}: carol
   ${USERS.dave}: dave
+${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
 `;
 
 export function newPrivateKey(): string {

@@ -1,0 +1,62 @@
+// The settings account linking needs: the GitHub App's OAuth client (both halves or neither) and the
+// App's public address (https, or http on this machine only); a wrong one stops start-up with one line.
+import { generateKeyPairSync } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "../app/config.js";
+
+const { privateKey } = generateKeyPairSync("rsa", {
+  modulusLength: 2048,
+  privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  publicKeyEncoding: { type: "spki", format: "pem" },
+});
+const valid = {
+  APP_ID: "123",
+  PRIVATE_KEY: privateKey,
+  WEBHOOK_SECRET: "whsec",
+  SLACK_SIGNING_SECRET: "signing",
+  SLACK_BOT_TOKEN: "xoxb-1-2",
+};
+
+function problem(env: Record<string, string | undefined>): string {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message;
+    throw error;
+  }
+  throw new Error("expected a ConfigError");
+}
+
+describe("linking settings", () => {
+  it("leaves linking off without them, and reads them when given", () => {
+    expect(loadConfig(valid)).toMatchObject({ githubClient: undefined, publicUrl: undefined });
+    expect(
+      loadConfig({
+        ...valid,
+        GITHUB_CLIENT_ID: "Iv1.0123456789abcdef",
+        GITHUB_CLIENT_SECRET: "s3cret",
+        PUBLIC_URL: "https://gate.example.com/",
+      }),
+    ).toMatchObject({
+      githubClient: { id: "Iv1.0123456789abcdef", secret: "s3cret" },
+      publicUrl: "https://gate.example.com",
+    });
+    expect(loadConfig({ ...valid, PUBLIC_URL: "http://127.0.0.1:3000" }).publicUrl).toBe(
+      "http://127.0.0.1:3000",
+    );
+  });
+
+  it("names what is wrong, never echoing the secret", () => {
+    expect(problem({ ...valid, GITHUB_CLIENT_ID: "Iv1.0123456789abcdef" })).toMatch(
+      /^GITHUB_CLIENT_SECRET is not set: set both/,
+    );
+    const noId = problem({ ...valid, GITHUB_CLIENT_SECRET: "very-secret-value" });
+    expect(noId).toMatch(/^GITHUB_CLIENT_ID is not set/);
+    expect(noId).not.toContain("very-secret-value");
+    expect(problem({ ...valid, PUBLIC_URL: "http://gate.example.com" })).toBe(
+      "PUBLIC_URL must start with https:// (http only for localhost)",
+    );
+    expect(problem({ ...valid, PUBLIC_URL: "https://user:pw@gate.example.com" })).toMatch(/plain address/);
+    expect(problem({ ...valid, PUBLIC_URL: "not a url" })).toMatch(/not a URL/);
+  });
+});
