@@ -1,6 +1,8 @@
 // What the sandbox page can do, done the way the real systems would do it: a deployment is a run in
 // the fake GitHub plus the real Action run as a workflow step; a click is a signed Slack interaction
 // built from the message the fake Slack holds; a policy change is a commit plus a `push` webhook.
+import { readPolicy, resolveEnvironment, slackUsersForGithubLogin } from "../app/policy/index.js";
+import { type Refusal, refusalForForm } from "../app/sentences.js";
 import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import type { RunningFakes } from "../testkit/fakes/serve.js";
@@ -84,7 +86,14 @@ export interface SandboxState {
   >;
   policy: string;
   environments: readonly string[];
+  /** What the saved policy says for each environment, for the page's labels (null: nobody may approve). */
+  rules: Record<
+    string,
+    { requiredApprovals: number; approvers: string[]; allowSelfApproval: boolean } | null
+  >;
 }
+
+export type PolicySaved = { saved: true; pushStatus: number } | { saved: false; refusal: string };
 
 export interface SandboxApi {
   state(): SandboxState;
@@ -104,8 +113,11 @@ export interface SandboxApi {
     reason: string,
   ): Promise<{ ok: boolean; errors?: Record<string, string> }>;
   closeModal(viewId: string): void;
-  savePolicy(text: string): Promise<{ pushStatus: number }>;
-  resetPolicy(): Promise<{ pushStatus: number }>;
+  /** Saved (and pushed), or refused with the sentence a click would get: an answer, not an error. */
+  savePolicy(text: string): Promise<PolicySaved>;
+  resetPolicy(): Promise<PolicySaved>;
+  /** Reads the default policy's rules for the labels; call once before serving the page. */
+  ready(): Promise<void>;
 }
 
 export function createSandboxApi(deps: {
@@ -122,6 +134,7 @@ export function createSandboxApi(deps: {
   const runs: SimulatedRun[] = [];
   const closedViews = new Set<string>();
   let policy = DEFAULT_POLICY;
+  let rules: SandboxState["rules"] = {};
   let nextRunId = 1001;
 
   const person = (id: string) => {
@@ -195,13 +208,21 @@ export function createSandboxApi(deps: {
   }, 500);
   follower.unref();
 
-  async function savePolicy(text: string): Promise<{ pushStatus: number }> {
+  /**
+   * Saves the policy as a commit to the default branch would, then sends the `push` GitHub would send.
+   * A policy the App would refuse is not saved: the error is the very sentence a click would get,
+   * made by the App's own loader and wording on the same text.
+   */
+  async function savePolicy(text: string): Promise<PolicySaved> {
     if (text.length > 64 * 1024) throw new SandboxError("the policy is over 64 KiB");
+    const checked = await checkPolicy(text);
+    if (!checked.ok) return { saved: false, refusal: checked.sentence };
     github.setFile(REPOSITORY, POLICY_PATH, text);
     policy = text;
+    rules = checked.rules;
     // GitHub sends `push` when the default branch changes; the App drops its cached policy on it.
     const push = await github.sendWebhook("push", github.pushPayload(REPOSITORY, [POLICY_PATH]));
-    return { pushStatus: push.status };
+    return { saved: true, pushStatus: push.status };
   }
 
   return {
@@ -235,6 +256,7 @@ export function createSandboxApi(deps: {
           .reverse(),
         policy,
         environments: ENVIRONMENTS,
+        rules,
       };
     },
 
@@ -390,7 +412,57 @@ export function createSandboxApi(deps: {
 
     savePolicy,
     resetPolicy: () => savePolicy(DEFAULT_POLICY),
+    ready: async () => {
+      const checked = await checkPolicy(policy);
+      if (!checked.ok) throw new Error(`the sandbox's default policy is refused: ${checked.sentence}`);
+      rules = checked.rules;
+    },
   };
+}
+
+type PolicyCheck = { ok: true; rules: SandboxState["rules"] } | { ok: false; sentence: string };
+
+/** The App's policy loader (app/policy) run on `text` as if GitHub served it as the file. */
+async function checkPolicy(text: string): Promise<PolicyCheck> {
+  const [owner, repo] = REPOSITORY.split("/") as [string, string];
+  const bytes = Buffer.from(text, "utf8");
+  const file = {
+    request: async () => ({
+      data: { type: "file", size: bytes.length, encoding: "base64", content: bytes.toString("base64") },
+    }),
+  };
+  const loaded = await readPolicy(file, owner, repo);
+  if (!loaded.ok) {
+    // The ephemeral a clicker would get, without Slack's escaping (the page shows plain text).
+    const refusal: Refusal =
+      loaded.kind === "missing"
+        ? { kind: "policy_missing", repository: REPOSITORY }
+        : loaded.kind === "invalid"
+          ? { kind: "policy_invalid", message: loaded.message }
+          : { kind: "policy_unreadable", message: loaded.message };
+    return { ok: false, sentence: refusalForForm(refusal) };
+  }
+  const members = (group: string) =>
+    group === RELEASE_GROUP.id ? PEOPLE.filter((p) => p.id !== "U0OLIVIA").map((p) => p.id) : [];
+  const result: SandboxState["rules"] = {};
+  for (const environment of ENVIRONMENTS) {
+    const found = resolveEnvironment(loaded.policy, environment);
+    if (!found) {
+      result[environment] = null;
+      continue;
+    }
+    const approvers = new Set([
+      ...found.users,
+      ...found.groups.flatMap(members),
+      ...found.githubLogins.flatMap((login) => slackUsersForGithubLogin(loaded.policy, login)),
+    ]);
+    result[environment] = {
+      requiredApprovals: found.requiredApprovals,
+      approvers: PEOPLE.map((p) => p.id).filter((id) => approvers.has(id)),
+      allowSelfApproval: found.allowSelfApproval,
+    };
+  }
+  return { ok: true, rules: result };
 }
 
 /**

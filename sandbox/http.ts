@@ -1,6 +1,6 @@
 // The sandbox's web server: the page's static files from sandbox/public and a small JSON API. It
 // listens on loopback only and answers only requests addressed to localhost, so a web page elsewhere
-// cannot drive it through DNS rebinding.
+// cannot drive it through DNS rebinding. It binds its port before anything else starts.
 import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -18,41 +18,58 @@ const MAX_BODY_BYTES = 128 * 1024;
 
 export interface SandboxServer {
   port: number;
+  /** Starts answering with the page and its API; until then every request gets 503 "starting". */
+  serve(api: SandboxApi): void;
   close(): Promise<void>;
+}
+
+/** The port is taken by something else: the one thing a newcomer can fix at once. */
+export class PortInUseError extends Error {
+  override name = "PortInUseError";
+  constructor(readonly port: number) {
+    super(`port ${port} is in use`);
+  }
 }
 
 type Body = Record<string, unknown>;
 
-export async function serveSandbox(options: {
-  port: number;
-  api: SandboxApi;
-  publicDir: string;
-}): Promise<SandboxServer> {
-  const { api, publicDir } = options;
+/**
+ * Listens on loopback first, before anything else starts, so a busy port is found while there is
+ * nothing to clean up; `serve(api)` then turns the page on.
+ */
+export async function listenSandbox(options: { port: number; publicDir: string }): Promise<SandboxServer> {
+  const { publicDir } = options;
+  let routes: Record<string, (body: Body) => unknown> | undefined;
 
-  const routes: Record<string, (body: Body) => unknown> = {
-    "GET /api/state": () => api.state(),
-    "POST /api/deployments": (body) =>
-      api.startDeployment(text(body, "environment"), typeof body.mode === "string" ? body.mode : "gate"),
-    "POST /api/click": (body) => api.click(text(body, "ts"), text(body, "action"), text(body, "user")),
-    "POST /api/modal/submit": (body) =>
-      api.submitModal(
-        text(body, "viewId"),
-        text(body, "user"),
-        typeof body.reason === "string" ? body.reason : "",
-      ),
-    "POST /api/modal/close": (body) => {
-      api.closeModal(text(body, "viewId"));
-      return { ok: true };
-    },
-    "PUT /api/policy": (body) => api.savePolicy(typeof body.text === "string" ? body.text : ""),
-    "POST /api/policy/reset": () => api.resetPolicy(),
-  };
+  function routesFor(api: SandboxApi): Record<string, (body: Body) => unknown> {
+    return {
+      "GET /api/state": () => api.state(),
+      "POST /api/deployments": (body) =>
+        api.startDeployment(text(body, "environment"), typeof body.mode === "string" ? body.mode : "gate"),
+      "POST /api/click": (body) => api.click(text(body, "ts"), text(body, "action"), text(body, "user")),
+      "POST /api/modal/submit": (body) =>
+        api.submitModal(
+          text(body, "viewId"),
+          text(body, "user"),
+          typeof body.reason === "string" ? body.reason : "",
+        ),
+      "POST /api/modal/close": (body) => {
+        api.closeModal(text(body, "viewId"));
+        return { ok: true };
+      },
+      "PUT /api/policy": (body) => api.savePolicy(typeof body.text === "string" ? body.text : ""),
+      "POST /api/policy/reset": () => api.resetPolicy(),
+    };
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const host = (req.headers.host ?? "").replace(/:\d+$/, "");
     if (!["localhost", "127.0.0.1", "[::1]"].includes(host)) {
       send(res, 421, "text/plain; charset=utf-8", "The sandbox answers only http://localhost.");
+      return;
+    }
+    if (!routes) {
+      send(res, 503, "text/plain; charset=utf-8", "The sandbox is starting; reload in a few seconds.");
       return;
     }
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -80,7 +97,9 @@ export async function serveSandbox(options: {
       }
     }
     if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
-    const name = url.pathname === "/" ? "index.html" : decodeURIComponent(url.pathname.slice(1));
+    // Browsers ask for /favicon.ico unless the page names an icon; answer with the page's own.
+    const requested = url.pathname === "/favicon.ico" ? "/favicon.svg" : url.pathname;
+    const name = requested === "/" ? "index.html" : decodeURIComponent(requested.slice(1));
     const path = normalize(join(publicDir, name));
     const type = CONTENT_TYPES[extname(path)];
     if (!path.startsWith(publicDir + sep) || !type)
@@ -101,18 +120,15 @@ export async function serveSandbox(options: {
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", (error: NodeJS.ErrnoException) => {
-      reject(
-        error.code === "EADDRINUSE"
-          ? new Error(
-              `port ${options.port} is in use: set SANDBOX_PORT to another port (e.g. SANDBOX_PORT=8081 npm run sandbox)`,
-            )
-          : error,
-      );
+      reject(error.code === "EADDRINUSE" ? new PortInUseError(options.port) : error);
     });
     server.listen(options.port, "127.0.0.1", () => resolve());
   });
   return {
     port: (server.address() as AddressInfo).port,
+    serve(api) {
+      routes = routesFor(api);
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -6,11 +6,11 @@ import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startFakes } from "../testkit/fakes/serve.js";
 import { ensureBuilt } from "../testkit/build.js";
-import { freePort, PROJECT_ROOT, startApp } from "../testkit/helpers/processes.js";
+import { startFakes } from "../testkit/fakes/serve.js";
+import { freePort, PROJECT_ROOT, startApp, stopAll } from "../testkit/helpers/processes.js";
 import { createSandboxApi } from "./api.js";
-import { serveSandbox } from "./http.js";
+import { listenSandbox, PortInUseError, type SandboxServer } from "./http.js";
 import {
   BOT_TOKEN,
   CHANNEL_ID,
@@ -28,9 +28,48 @@ import {
 
 const APP_ID = 100_001;
 
+/** What has been started so far, stopped in reverse on the way out. */
+const cleanups: Array<() => Promise<unknown> | unknown> = [];
+let stopping = false;
+
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    for (const cleanup of cleanups.reverse())
+      await Promise.resolve()
+        .then(cleanup)
+        .catch(() => {});
+  }
+  process.exit(code);
+}
+
+/** One line on stderr, everything started so far stopped, exit 1: no stack trace, no orphan App. */
+async function failStart(message: string): Promise<never> {
+  process.stderr.write(`slack-deploy-gate sandbox: ${message}\n`);
+  return stop(1);
+}
+
 async function main(): Promise<void> {
   const port = sandboxPort(process.env.SANDBOX_PORT);
+  process.once("SIGINT", () => void stop(0));
+  process.once("SIGTERM", () => void stop(0));
+
+  // The page's port first: if it is taken, nothing else has started yet.
+  let server: SandboxServer;
+  try {
+    server = await listenSandbox({ port, publicDir: join(PROJECT_ROOT, "sandbox", "public") });
+  } catch (error) {
+    if (error instanceof PortInUseError) {
+      return failStart(
+        `port ${port} is in use (another sandbox?). Pick another with SANDBOX_PORT, e.g. SANDBOX_PORT=${port === 8080 ? 8081 : port + 1} npm run sandbox`,
+      );
+    }
+    return failStart(`cannot listen on 127.0.0.1:${port}: ${(error as Error).message}`);
+  }
+  cleanups.push(() => server.close());
+
   const dataDir = mkdtempSync(join(tmpdir(), "slack-deploy-gate-sandbox-"));
+  cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
   // Made up on every start: nothing here is a real credential.
   const { privateKey } = generateKeyPairSync("rsa", {
     modulusLength: 2048,
@@ -57,6 +96,7 @@ async function main(): Promise<void> {
       staticTokens: { [WORKFLOW_TOKEN]: { repository: REPOSITORY } },
     },
   });
+  cleanups.push(() => fakes.close());
   fakes.github.addRepository({
     fullName: REPOSITORY,
     files: { [POLICY_PATH]: DEFAULT_POLICY, [DISPATCH_WORKFLOW_PATH]: DISPATCH_WORKFLOW },
@@ -67,20 +107,36 @@ async function main(): Promise<void> {
     repositories: [REPOSITORY],
   });
 
-  await ensureBuilt(["app", "action"], { log: (line) => process.stdout.write(`Building: ${line}…\n`) });
-  const app = await startApp({
-    appId: APP_ID,
-    privateKey,
-    webhookSecret,
-    slackSigningSecret: signingSecret,
-    slackBotToken: BOT_TOKEN,
-    slackApiUrl: fakes.slackUrl,
-    githubHost: fakes.githubHost,
-    databaseUrl: `sqlite://${join(dataDir, "app.db")}`,
-    port: appPort,
-    logLevel: process.env.LOG_LEVEL ?? "warn",
-    sweepIntervalMs: 2000,
-    echo: process.env.SANDBOX_ECHO_APP === "1",
+  try {
+    await ensureBuilt(["app", "action"], { log: (line) => process.stdout.write(`Building: ${line}…\n`) });
+  } catch (error) {
+    return failStart(`the build failed:\n${(error as Error).message}`);
+  }
+  // Every child process (the App, a running Action step) ends with the sandbox, however it ends.
+  cleanups.push(() => stopAll());
+  let app: Awaited<ReturnType<typeof startApp>>;
+  try {
+    app = await startApp({
+      appId: APP_ID,
+      privateKey,
+      webhookSecret,
+      slackSigningSecret: signingSecret,
+      slackBotToken: BOT_TOKEN,
+      slackApiUrl: fakes.slackUrl,
+      githubHost: fakes.githubHost,
+      databaseUrl: `sqlite://${join(dataDir, "app.db")}`,
+      port: appPort,
+      logLevel: process.env.LOG_LEVEL ?? "warn",
+      sweepIntervalMs: 2000,
+      echo: process.env.SANDBOX_ECHO_APP === "1",
+    });
+  } catch (error) {
+    return failStart(`the App did not start: ${(error as Error).message}`);
+  }
+  void app.child.exited.then((exit) => {
+    if (stopping) return;
+    process.stderr.write(`The App stopped (${exit}). Its last output:\n${app.child.output()}\n`);
+    void stop(1);
   });
 
   const api = createSandboxApi({
@@ -91,23 +147,9 @@ async function main(): Promise<void> {
     root: PROJECT_ROOT,
     appId: APP_ID,
   });
-  const server = await serveSandbox({ port, api, publicDir: join(PROJECT_ROOT, "sandbox", "public") });
-
-  let stopping = false;
-  const stop = async (code: number) => {
-    if (stopping) return;
-    stopping = true;
-    await Promise.allSettled([server.close(), app.child.stop(), fakes.close()]);
-    rmSync(dataDir, { recursive: true, force: true });
-    process.exit(code);
-  };
-  void app.child.exited.then((exit) => {
-    if (stopping) return;
-    process.stderr.write(`The App stopped (${exit}). Its last output:\n${app.child.output()}\n`);
-    void stop(1);
-  });
-  process.once("SIGINT", () => void stop(0));
-  process.once("SIGTERM", () => void stop(0));
+  // The labels on the page follow the policy: read it the App's way before the page opens.
+  await api.ready();
+  server.serve(api);
 
   process.stdout.write(
     [
@@ -133,4 +175,4 @@ function sandboxPort(value: string | undefined): number {
   return port;
 }
 
-await main();
+await main().catch((error: unknown) => failStart(error instanceof Error ? error.message : String(error)));

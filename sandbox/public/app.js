@@ -1,13 +1,6 @@
 // The sandbox page: polls the sandbox server for what Slack and GitHub hold, renders it, and turns
 // clicks into the requests a real Slack client and a real workflow would make.
-import { escapeHtml, findElement, mrkdwn, renderBlocks } from "./blockkit.js";
-
-const HINTS = {
-  U0ALICE: "Alice is an approver for production and staging.",
-  U0BOB: "Bob is an approver for production and staging.",
-  U0DANA: "Dana started the runs (GitHub login dana-dev). She may reject, but may not approve her own run.",
-  U0OLIVIA: "Olivia is not in the policy: her clicks are refused, and only she sees why.",
-};
+import { escapeHtml, findElement, icon, mrkdwn, renderBlocks } from "./blockkit.js";
 
 const $ = (id) => document.getElementById(id);
 let state;
@@ -62,7 +55,7 @@ function renderEphemeral(ephemeral) {
   const body = ephemeral.blocks?.length
     ? renderBlocks(ephemeral.blocks, ctx())
     : `<div class="bk-text">${mrkdwn(ephemeral.text, ctx())}</div>`;
-  return `<article class="msg ephemeral" data-ephemeral-ts="${escapeHtml(ephemeral.ts)}"><span class="avatar" aria-hidden="true">DG</span><div class="msg-main"><div class="only-you">👁 Only visible to you</div>${botHeader(ephemeral.ts)}<div class="blocks">${body}</div></div></article>`;
+  return `<article class="msg ephemeral" data-ephemeral-ts="${escapeHtml(ephemeral.ts)}"><span class="avatar" aria-hidden="true">DG</span><div class="msg-main"><div class="only-you">${icon("eye")} Only visible to you</div>${botHeader(ephemeral.ts)}<div class="blocks">${body}</div></div></article>`;
 }
 
 function renderFeed() {
@@ -170,6 +163,56 @@ function renderRuns() {
     : `<p class="empty">No runs yet.</p>`;
 }
 
+// ---- What the saved policy says, for the labels: they follow the policy, not the defaults ----
+
+function listed(items) {
+  return items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items.at(-1)}`;
+}
+
+function approverFor(id) {
+  return Object.entries(state.rules ?? {})
+    .filter(([, rules]) => rules?.approvers.includes(id))
+    .map(([environment]) => environment);
+}
+
+function triggersRuns(person) {
+  return person.role.includes("triggered");
+}
+
+function roleOf(person) {
+  const role = approverFor(person.id).length ? "approver" : "not an approver";
+  return triggersRuns(person) ? `${role}, triggered the run` : role;
+}
+
+function hintFor(id) {
+  const person = state.people.find((p) => p.id === id);
+  if (!person) return "";
+  const environments = approverFor(id);
+  if (!triggersRuns(person)) {
+    return environments.length
+      ? `${person.name} is an approver for ${listed(environments)}.`
+      : `${person.name} is not an approver in the policy: ${person.name}'s clicks are refused, and only ${person.name} sees why.`;
+  }
+  const started = `${person.name} started the runs (GitHub login dana-dev).`;
+  if (!environments.length) return `${started} Not an approver in the policy, so every click is refused.`;
+  const noSelf = environments.filter((e) => !state.rules[e].allowSelfApproval);
+  return noSelf.length
+    ? `${started} An approver for ${listed(environments)}: may reject, but may not approve a run of their own in ${listed(noSelf)}.`
+    : `${started} An approver for ${listed(environments)}, and the policy allows approving one's own run.`;
+}
+
+function renderEnvironmentLabels() {
+  for (const option of $("environment").options) {
+    const rules = state.rules?.[option.value];
+    if (rules === undefined) continue;
+    const needs =
+      rules === null || rules.approvers.length === 0
+        ? "nobody may approve"
+        : `needs ${rules.requiredApprovals} ${rules.requiredApprovals === 1 ? "approval" : "approvals"}`;
+    option.textContent = `${option.value} (${needs})`;
+  }
+}
+
 function renderWho() {
   const who = $("who");
   if (!who.childElementCount) {
@@ -187,9 +230,13 @@ function renderWho() {
     });
   }
   for (const input of who.querySelectorAll("input")) input.checked = input.value === currentUser;
-  for (const label of who.querySelectorAll(".who-option"))
+  for (const label of who.querySelectorAll(".who-option")) {
     label.classList.toggle("selected", label.dataset.user === currentUser);
-  $("who-hint").textContent = HINTS[currentUser] ?? "";
+    const person = state.people.find((p) => p.id === label.dataset.user);
+    if (person) label.querySelector("small").textContent = roleOf(person);
+  }
+  $("who-hint").textContent = hintFor(currentUser);
+  renderEnvironmentLabels();
 }
 
 function renderModal() {
@@ -358,6 +405,11 @@ async function savePolicy(path, method, body) {
   $("policy-status").textContent = "Saving…";
   try {
     const result = await api(method, path, body);
+    if (!result.saved) {
+      // Kept in the editor, unsaved: the App would refuse every click with exactly this.
+      $("policy-status").textContent = `Not saved: the App would refuse every click with "${result.refusal}"`;
+      return;
+    }
     policyDirty = false;
     $("policy-status").textContent =
       `Saved to main; GitHub sent a push webhook and the App answered ${result.pushStatus}. It applies to the next click.`;

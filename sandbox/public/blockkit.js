@@ -1,22 +1,52 @@
 // Renders Slack Block Kit and mrkdwn the way Slack's client shows them, from the exact JSON the
 // Action and the App sent. Everything is HTML-escaped before any markup is added.
 
-// Drawn with symbols every system font has (colour emoji fonts are often missing on Linux), in
-// coloured badges close to Slack's emoji.
+// Drawn as inline SVG (no font needed: colour emoji fonts are often missing on Linux, and rare
+// symbols show as empty boxes), in coloured badges close to Slack's emoji.
+const SVG_PATHS = {
+  check:
+    '<path d="M3.5 8.5l3 3 6-7" fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round"/>',
+  cross:
+    '<path d="M4.5 4.5l7 7M11.5 4.5l-7 7" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>',
+  hourglass:
+    '<path d="M4.5 2.5h7M4.5 13.5h7M5.5 2.5c0 3 5 3.5 5 5.5s-5 2.5-5 5.5M10.5 2.5c0 3-5 3.5-5 5.5s5 2.5 5 5.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/>',
+  clock:
+    '<circle cx="8" cy="8" r="5.75" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M8 4.75V8l2.25 1.5" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round"/>',
+  pencil:
+    '<path d="M3 13l.75-3L10.5 3.25 12.75 5.5 6 12.25z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/>',
+  circle: '<circle cx="8" cy="8" r="5.25" fill="none" stroke="currentColor" stroke-width="1.6"/>',
+  warning:
+    '<path d="M8 2.5l6 11H2z" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linejoin="round"/><path d="M8 6.5v3.25M8 11.75v.25" stroke="currentColor" stroke-width="1.6" stroke-linecap="round"/>',
+  question:
+    '<path d="M5.75 6a2.25 2.25 0 114 1.5c-.75.6-1.75 1-1.75 2.25M8 12.25v.25" fill="none" stroke="currentColor" stroke-width="1.6" stroke-linecap="round"/>',
+  lock: '<rect x="3.75" y="7" width="8.5" height="6.5" rx="1.25" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M5.75 7V5.25a2.25 2.25 0 014.5 0V7" fill="none" stroke="currentColor" stroke-width="1.5"/>',
+  arrow:
+    '<path d="M4.5 11.5l7-7M6.5 4.5h5v5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>',
+  star: '<path d="M8 2.25l1.7 3.6 3.9.45-2.9 2.7.8 3.85L8 10.9l-3.5 1.95.8-3.85-2.9-2.7 3.9-.45z" fill="currentColor"/>',
+  eye: '<path d="M1.75 8S4.25 3.75 8 3.75 14.25 8 14.25 8 11.75 12.25 8 12.25 1.75 8 1.75 8z" fill="none" stroke="currentColor" stroke-width="1.4"/><circle cx="8" cy="8" r="2" fill="currentColor"/>',
+};
+
+/** An inline SVG icon, sized to the text around it. */
+export function icon(name) {
+  return `<svg class="icon" viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">${SVG_PATHS[name] ?? SVG_PATHS.circle}</svg>`;
+}
+
 const EMOJI = {
-  white_check_mark: ["✔", "check"],
-  heavy_check_mark: ["✔", "check"],
-  x: ["✖", "cross"],
-  no_entry: ["✖", "cross"],
-  hourglass_flowing_sand: ["⧗", "wait"],
-  hourglass: ["⧗", "wait"],
-  alarm_clock: ["⏲", "wait"],
-  memo: ["✎", "note"],
-  white_circle: ["○", "neutral"],
-  warning: ["!", "wait"],
-  lock: ["⚿", "neutral"],
-  rocket: ["➚", "check"],
-  tada: ["★", "check"],
+  white_check_mark: ["check", "check"],
+  heavy_check_mark: ["check", "check"],
+  x: ["cross", "cross"],
+  no_entry: ["cross", "cross"],
+  hourglass_flowing_sand: ["hourglass", "wait"],
+  hourglass: ["hourglass", "wait"],
+  alarm_clock: ["clock", "wait"],
+  memo: ["pencil", "note"],
+  white_circle: ["circle", "neutral"],
+  grey_question: ["question", "neutral"],
+  question: ["question", "neutral"],
+  warning: ["warning", "wait"],
+  lock: ["lock", "neutral"],
+  rocket: ["arrow", "check"],
+  tada: ["star", "check"],
 };
 
 export function escapeHtml(text) {
@@ -118,7 +148,7 @@ function emoji(html) {
   return html.replace(/:([a-z0-9_+-]+):/g, (whole, name) => {
     const known = EMOJI[name];
     return known
-      ? `<span class="emoji emoji-${known[1]}" title="${whole}" aria-label="${name.replace(/_/g, " ")}">${known[0]}</span>`
+      ? `<span class="emoji emoji-${known[1]}" title="${whole}" role="img" aria-label="${name.replace(/_/g, " ")}">${icon(known[0])}</span>`
       : whole;
   });
 }
