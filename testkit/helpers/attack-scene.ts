@@ -44,8 +44,28 @@ export const USERS = {
   mallory: "U0MALLORY", // nobody's approver
   dave: "U0DAVE", // triggers the runs
 } as const;
+/** Slack user ID → the name Slack shows (and, where the policy maps one, the same GitHub login). */
+export const NAMES: Record<string, string> = {
+  [USERS.alice]: "alice",
+  [USERS.bob]: "bob",
+  [USERS.carol]: "carol",
+  [USERS.mallory]: "mallory",
+  [USERS.dave]: "dave",
+};
 export const CROWD = Array.from({ length: 20 }, (_, i) => `U0CROWD${String(i).padStart(2, "0")}`);
 export const CROWD_GROUP = "S0CROWD";
+for (const [i, id] of CROWD.entries()) NAMES[id] = `crowd${i}`;
+
+/**
+ * Whether a review comment names this person: by Slack ID, Slack name or GitHub login (how it
+ * names people is the App's choice; that it names the right ones is not).
+ */
+export function names(comment: string | undefined, user: string): boolean {
+  const name = NAMES[user];
+  return (
+    (comment ?? "").includes(user) || (name !== undefined && new RegExp(`\\b${name}\\b`).test(comment ?? ""))
+  );
+}
 
 /** production: one approval from Alice, Bob, Carol or the crowd; staging: two of Alice, Bob, Carol. */
 export const DEFAULT_POLICY = `environments:
@@ -182,7 +202,7 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
       [USERS.carol]: { name: "carol", realName: "Carol Approver" },
       [USERS.mallory]: { name: "mallory", realName: "Mallory Outsider" },
       [USERS.dave]: { name: "dave", realName: "Dave Developer" },
-      ...Object.fromEntries(CROWD.map((id, i) => [id, { name: `crowd${i}` }])),
+      ...Object.fromEntries(CROWD.map((id) => [id, { name: NAMES[id] as string }])),
     },
     usergroups: { [CROWD_GROUP]: CROWD },
   });
