@@ -2,7 +2,10 @@
 // App's public address (https, or http on this machine only); a wrong one stops start-up with one line.
 import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { ConfigError, loadConfig } from "../app/config.js";
+import { githubManifest, slackManifest, slackManifestYaml } from "../app/setup/manifests.js";
+import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 
 const { privateKey } = generateKeyPairSync("rsa", {
   modulusLength: 2048,
@@ -58,5 +61,25 @@ describe("linking settings", () => {
     );
     expect(problem({ ...valid, PUBLIC_URL: "https://user:pw@gate.example.com" })).toMatch(/plain address/);
     expect(problem({ ...valid, PUBLIC_URL: "not a url" })).toMatch(/not a URL/);
+  });
+});
+
+describe("manifests for linking", () => {
+  const PUBLIC = "https://gate.example.com";
+
+  it("registers the link flow's callback with GitHub, and asks for Members read only for teams", () => {
+    const manifest = githubManifest(PROJECT_ROOT, { publicUrl: PUBLIC, origin: "http://localhost:3000" });
+    expect(manifest.callback_urls).toEqual([`${PUBLIC}/github/link/callback`]);
+    expect(manifest.default_permissions).toMatchObject({ members: "read" });
+  });
+
+  it("sends /deploy-gate to the App's command route, in both Slack manifests setup makes", () => {
+    const api = slackManifest(PROJECT_ROOT, { publicUrl: PUBLIC });
+    expect((api.features as { slash_commands: unknown[] }).slash_commands).toEqual([
+      expect.objectContaining({ command: "/deploy-gate", url: `${PUBLIC}/slack/commands` }),
+    ]);
+    expect((api.oauth_config as { scopes: { bot: string[] } }).scopes.bot).toContain("commands");
+    const yaml = parse(slackManifestYaml(PROJECT_ROOT, PUBLIC)) as typeof api;
+    expect(yaml.features).toEqual(api.features);
   });
 });

@@ -29,6 +29,8 @@ const METHOD_SCOPES: Record<string, string | null> = {
 
 /** Asked for without a method that requires it: lets chat.postMessage post in public channels the bot has not joined. */
 const OPTIONAL_SCOPES = ["chat:write.public"];
+/** Asked for by a manifest feature, not a method: the `/deploy-gate` slash command needs `commands`. */
+const FEATURE_SCOPES = ["commands"];
 
 const FAMILIES =
   "chat|users|usergroups|views|bots|auth|conversations|reactions|files|team|apps|oauth|pins|emoji";
@@ -87,7 +89,9 @@ describe("slack-app-manifest.yml scopes", () => {
     const needed = new Set(
       [...called.keys()].map((method) => METHOD_SCOPES[method]).filter((scope): scope is string => !!scope),
     );
-    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([...needed, ...OPTIONAL_SCOPES].sort());
+    expect([...manifest.oauth_config.scopes.bot].sort()).toEqual(
+      [...needed, ...OPTIONAL_SCOPES, ...FEATURE_SCOPES].sort(),
+    );
     expect(manifest.oauth_config.scopes.user ?? []).toEqual([]);
     // users:read is needed twice over, so it stays (issue 12 asked whether it could go).
     expect(called.has("users.info") && called.has("bots.info")).toBe(true);

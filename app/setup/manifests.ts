@@ -22,6 +22,10 @@ const GITHUB_MANIFEST_KEYS = [
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 export const INTERACTIONS_PATH = "/slack/interactions";
+/** The `/deploy-gate` slash command (app/identity/command-route.ts). */
+export const COMMANDS_PATH = "/slack/commands";
+/** Where GitHub sends people back after they sign in to link their account (app/identity/link-routes.ts). */
+export const LINK_CALLBACK_PATH = "/github/link/callback";
 export const GITHUB_CALLBACK_PATH = "/setup/github/callback";
 export const SLACK_OAUTH_PATH = "/setup/slack/oauth";
 /** GitHub refuses longer App names. */
@@ -73,6 +77,7 @@ export function githubManifest(
     active: true,
   };
   manifest.redirect_url = `${addresses.origin}${GITHUB_CALLBACK_PATH}`;
+  manifest.callback_urls = [`${addresses.publicUrl}${LINK_CALLBACK_PATH}`];
   // A setup_url would outlive setup: after it, nothing serves /setup.
   delete manifest.setup_url;
   if (typeof manifest.name !== "string" || !manifest.name) throw new ManifestError("app.yml has no name");
@@ -101,12 +106,24 @@ export function slackManifest(
     is_enabled: true,
     request_url: `${addresses.publicUrl}${INTERACTIONS_PATH}`,
   };
+  setCommandUrls(manifest, addresses.publicUrl);
   if (addresses.redirectUrl) {
     manifest.oauth_config ??= {};
     const oauth = manifest.oauth_config as Record<string, unknown>;
     oauth.redirect_urls = [addresses.redirectUrl];
   }
   return manifest;
+}
+
+/** Every slash command goes to the App's command route at its public address. */
+function setCommandUrls(manifest: Record<string, unknown>, publicUrl: string): void {
+  const commands = (manifest.features as { slash_commands?: unknown } | undefined)?.slash_commands;
+  if (!Array.isArray(commands)) return;
+  for (const command of commands) {
+    if (typeof command === "object" && command !== null) {
+      (command as Record<string, unknown>).url = `${publicUrl}${COMMANDS_PATH}`;
+    }
+  }
 }
 
 /** The bot scopes the Slack manifest asks for, to request them again at install time. */
@@ -131,6 +148,10 @@ export function slackManifestYaml(projectDir: string, publicUrl: string | undefi
   const document = parseDocument(text);
   const base = publicUrl ?? "https://YOUR-PUBLIC-ADDRESS";
   document.setIn(["settings", "interactivity", "request_url"], `${base}${INTERACTIONS_PATH}`);
+  const commands = document.getIn(["features", "slash_commands"]) as { items?: unknown[] } | undefined;
+  for (let i = 0; i < (commands?.items?.length ?? 0); i++) {
+    document.setIn(["features", "slash_commands", i, "url"], `${base}${COMMANDS_PATH}`);
+  }
   // The file's own opening comment says to fill the URL in by hand; this copy is filled in already.
   const first = isMap(document.contents) ? document.contents.items[0]?.key : undefined;
   if (isScalar(first)) first.commentBefore = null;

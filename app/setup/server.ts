@@ -238,6 +238,8 @@ export async function startSetupServer(options: SetupServerOptions): Promise<Set
         WEBHOOK_SECRET: app.webhookSecret,
         GITHUB_CLIENT_ID: app.clientId,
         GITHUB_CLIENT_SECRET: app.clientSecret,
+        // The address the App was registered with: link buttons and GitHub's sign-in callback use it.
+        ...(enteredPublicUrl && !options.publicUrl ? { PUBLIC_URL: enteredPublicUrl } : {}),
       });
       options.print(
         `setup: registered the GitHub App ${app.name} (App ID ${app.id}); its credentials are in ${options.envPath}`,
