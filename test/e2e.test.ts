@@ -69,6 +69,13 @@ github-users:
   ${DANA}: dana-dev
 `;
 
+/** How a review comment may name each person: Slack ID, or the GitHub login the policy maps. */
+const PERSON = {
+  alice: new RegExp(`${ALICE}|\\balice-gh\\b`),
+  bob: new RegExp(`${BOB}|\\bbob-gh\\b`),
+  olivia: new RegExp(`${OLIVIA}|\\bolivia\\b`, "i"),
+};
+
 const WAIT = { timeoutMs: 20_000 };
 
 let workDir: string;
@@ -252,7 +259,7 @@ describe("end to end: Action → Slack → App → GitHub", () => {
       appWait(),
     );
     expect(review).toMatchObject({ repository: REPO, runId, environment: "staging", state: "approved" });
-    expect(review?.comment).toContain(ALICE);
+    expect(review?.comment).toMatch(PERSON.alice);
     expect(review?.comment).toContain(requestId);
     const run = await control.getRun(REPO, runId);
     expect(run.waitingEnvironments).toEqual([]);
@@ -327,7 +334,7 @@ describe("end to end: Action → Slack → App → GitHub", () => {
     );
     expect(review?.state).toBe("rejected");
     expect(review?.comment).toContain("Checkout tests fail on main");
-    expect(review?.comment).toContain(BOB);
+    expect(review?.comment).toMatch(PERSON.bob);
     expect((await control.getRun(REPO, runId)).conclusion).toBe("failure");
 
     const updated = await waitFor(
@@ -403,9 +410,9 @@ describe("end to end: Action → Slack → App → GitHub", () => {
       appWait(),
     );
     expect(review?.state).toBe("approved");
-    expect(review?.comment).toContain(ALICE);
-    expect(review?.comment).toContain(BOB);
-    expect(review?.comment).not.toContain(OLIVIA);
+    expect(review?.comment).toMatch(PERSON.alice);
+    expect(review?.comment).toMatch(PERSON.bob);
+    expect(review?.comment).not.toMatch(PERSON.olivia);
     const done = await waitFor(
       "the message to show both approvers",
       async () => {
