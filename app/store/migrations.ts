@@ -4,6 +4,7 @@
 // Once a migration has shipped it never changes: a schema change is a new migration at the end.
 // From version 2 on, both databases hold the same schema: dates as epoch milliseconds (bigint), JSON
 // as text, so that the store's SQL (app/store/statements.ts) is one text for both.
+import { ACTIVITY_SCHEMA } from "../activity/schema.js";
 import { environmentKey } from "./records.js";
 import { all, exec, type Program, run } from "./sql.js";
 
@@ -248,6 +249,26 @@ CREATE TABLE identity_nonces (
 );
 CREATE INDEX identity_nonces_by_expiry ON identity_nonces (expires_at);`;
 
+// ---- Version 4: a request's life beyond the decision (app/requests/) ----
+
+/**
+ * The same text on both databases. `closed` is a JSON closure (no decision, buttons gone); the two
+ * partial indexes keep the expiry and reminder timers' scans to the open requests.
+ */
+const REQUEST_LIFE = `
+ALTER TABLE requests ADD COLUMN origin text NOT NULL DEFAULT 'action';
+ALTER TABLE requests ADD COLUMN facts text;
+ALTER TABLE requests ADD COLUMN expires_at bigint;
+ALTER TABLE requests ADD COLUMN remind_every_ms bigint;
+ALTER TABLE requests ADD COLUMN reminders_sent integer NOT NULL DEFAULT 0;
+ALTER TABLE requests ADD COLUMN next_reminder_at bigint;
+ALTER TABLE requests ADD COLUMN closed text;
+ALTER TABLE requests ADD COLUMN closed_at bigint;
+ALTER TABLE requests ADD COLUMN github_approvals text NOT NULL DEFAULT '[]';
+ALTER TABLE requests ADD COLUMN outcome text;
+CREATE INDEX requests_expiring ON requests (expires_at) WHERE decision IS NULL AND closed IS NULL;
+CREATE INDEX requests_reminding ON requests (next_reminder_at) WHERE decision IS NULL AND closed IS NULL;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -355,6 +376,17 @@ CREATE TABLE gates (
     name: "linked accounts (Slack user to GitHub user) and single-use ids of the link flow",
     sqlite: IDENTITY,
     postgres: IDENTITY,
+  },
+  {
+    version: 4,
+    name: "request life: origin, facts, expiry and reminders, closures, GitHub approvals, run outcome",
+    sqlite: REQUEST_LIFE,
+    postgres: REQUEST_LIFE,
+  },
+  {
+    version: 4,
+    // The tables are defined beside the code that reads them (app/activity/schema.ts).
+    ...ACTIVITY_SCHEMA,
   },
 ];
 
