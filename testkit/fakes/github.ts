@@ -13,6 +13,7 @@ import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { createOAuthFlow, type OAuthFlow } from "./github-oauth.js";
 import { githubOpenApi } from "./github-openapi.js";
 import { GitHubPeople, peopleHandlers } from "./github-people.js";
+import { RepositoryAccess, userAccessHandlers } from "./github-user-access.js";
 import {
   type Call,
   type Dispatch,
@@ -75,6 +76,8 @@ export interface FakeGitHub {
   manifestRegistrations: ManifestRegistration[];
   /** User accounts, organization members and teams (github-people.ts). */
   people: GitHubPeople;
+  /** Who can read which repository (collaborators, organizations' base permission): github-user-access.ts. */
+  access: RepositoryAccess;
   /** The App's user authorization, OAuth web flow (github-oauth.ts): client id and secret, callback URLs. */
   oauth: OAuthFlow;
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
@@ -171,6 +174,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     violations,
   });
   const people = new GitHubPeople();
+  const access = new RepositoryAccess(people);
   const oauth = createOAuthFlow({
     app,
     clientId: clientId(options.appId),
@@ -183,6 +187,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     ...handlers,
     ...manifestFlow.handlers,
     ...peopleHandlers(people),
+    ...userAccessHandlers(people, access),
     ...oauth.handlers,
   };
 
@@ -361,6 +366,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     rateLimits: conditional.usage,
     manifestRegistrations: manifestFlow.registrations,
     people,
+    access,
     oauth,
     addInstallation: (i) => state.addInstallation(i),
     addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
