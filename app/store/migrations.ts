@@ -249,7 +249,7 @@ CREATE TABLE identity_nonces (
 );
 CREATE INDEX identity_nonces_by_expiry ON identity_nonces (expires_at);`;
 
-// ---- Version 4: a request's life beyond the decision (app/requests/) ----
+// ---- Version 5: a request's life beyond the decision (app/requests/) ----
 
 /**
  * The same text on both databases. `closed` is a JSON closure (no decision, buttons gone); the two
@@ -379,14 +379,14 @@ CREATE TABLE gates (
   },
   {
     version: 4,
+    // The tables are defined beside the code that reads them (app/activity/schema.ts).
+    ...ACTIVITY_SCHEMA,
+  },
+  {
+    version: 5,
     name: "request life: origin, facts, expiry and reminders, closures, GitHub approvals, run outcome",
     sqlite: REQUEST_LIFE,
     postgres: REQUEST_LIFE,
-  },
-  {
-    version: 4,
-    // The tables are defined beside the code that reads them (app/activity/schema.ts).
-    ...ACTIVITY_SCHEMA,
   },
 ];
 
