@@ -73,6 +73,22 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
     expect(scene.thread(message.ts).join("\n")).not.toMatch(/not applied/);
   }, 60_000);
 
+  it("shows a review GitHub applied as applied, though the connection dropped before the answer", async () => {
+    const { run, message } = await scene.newRequest();
+    scene.githubProxy.inject({
+      method: "POST",
+      path: reviewPath(run),
+      fault: { kind: "drop", when: "mid-response" },
+    });
+
+    await scene.click(message, "approve", USERS.alice);
+    const status = await settledStatus(message.ts);
+
+    expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
+    expect(status).not.toMatch(/not applied/);
+    expect(status).toMatch(/resumed/);
+  }, 60_000);
+
   it("updates a decided message once Slack's rate limit on chat.update lifts: no buttons left on it", async () => {
     const { run, message } = await scene.newRequest();
     // Slack keeps answering 429 to the first three updates: more than an in-line retry outlasts.
