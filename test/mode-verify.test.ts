@@ -87,6 +87,16 @@ async function decided(
     decidedAt: new Date(),
     decidedBy: decision === "expired" ? [] : [JANE],
     reason: options.reason ?? null,
+    origin: "action",
+    facts: null,
+    expiresAt: null,
+    remindEveryMs: null,
+    remindersSent: 0,
+    nextReminderAt: null,
+    closed: null,
+    closedAt: null,
+    githubApprovals: [],
+    outcome: null,
   };
   const octokit = await createInstallations(
     new Probot({ appId: APP_ID, privateKey, baseUrl: github.apiUrl, log: pino({ level: "silent" }) }),

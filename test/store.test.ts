@@ -37,6 +37,20 @@ interface Backend {
   v1Time(ms: number): string;
 }
 
+/** What a request's life columns (migration 5) hold until something happens to it. */
+const NO_LIFE = {
+  origin: "action",
+  facts: null,
+  expiresAt: null,
+  remindEveryMs: null,
+  remindersSent: 0,
+  nextReminderAt: null,
+  closed: null,
+  closedAt: null,
+  githubApprovals: [],
+  outcome: null,
+} as const;
+
 const sqlite: Backend = {
   name: "sqlite",
   async create() {
@@ -359,6 +373,7 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
         decidedAt: T0,
         decidedBy: [decider("U1"), decider("U2")],
         reason: "ok",
+        ...NO_LIFE,
       });
       // The table rebuild must not cascade-delete the votes.
       expect((await store.listVotes("v1_due")).map((v) => [v.slackUserId, v.at])).toEqual([
@@ -438,6 +453,17 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
           "decided_at",
           "decided_by",
           "reason",
+          // Version 5: the request's life.
+          "origin",
+          "facts",
+          "expires_at",
+          "remind_every_ms",
+          "reminders_sent",
+          "next_reminder_at",
+          "closed",
+          "closed_at",
+          "github_approvals",
+          "outcome",
         ].sort(),
       );
       const [gate] = await withRaw((raw) => raw.query("SELECT * FROM gates WHERE run_id = 11"));
@@ -478,6 +504,7 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
         decidedAt: null,
         decidedBy: [],
         reason: null,
+        ...NO_LIFE,
       });
       expect(await store.getRequest(request.requestId)).toEqual(saved);
       expect(await store.getRequest("no-such-request")).toBeUndefined();

@@ -1,16 +1,20 @@
 // Rows as both databases hold them, and the one mapping between them and the App's types. Both
 // backends store dates as epoch milliseconds (bigint) and JSON as text, so a row reads the same from
 // SQLite and from PostgreSQL (whose bigint parser the driver sets to numbers).
+import type { RequestFacts } from "../../common/facts.js";
 import type { Mode } from "../../common/reference.js";
 import type {
+  Closure,
   Decider,
   Decision,
   EffectKind,
   EffectRow,
   EffectState,
   GateRow,
+  GitHubApproval,
   InboundRow,
   RequestRow,
+  RunOutcome,
   Vote,
   VoteRow,
 } from "./types.js";
@@ -30,7 +34,8 @@ export function environmentKey(environment: string): string {
 
 export const REQUEST_COLUMNS =
   "request_id, repository, run_id, run_attempt, environment, mode, channel_id, message_ts, message_blocks, " +
-  "created_at, decision, decided_at, decided_by, reason";
+  "created_at, decision, decided_at, decided_by, reason, origin, facts, expires_at, remind_every_ms, " +
+  "reminders_sent, next_reminder_at, closed, closed_at, github_approvals, outcome";
 
 export interface RequestRecord {
   request_id: string;
@@ -47,6 +52,16 @@ export interface RequestRecord {
   decided_at: number | null;
   decided_by: string;
   reason: string | null;
+  origin: string;
+  facts: string | null;
+  expires_at: number | null;
+  remind_every_ms: number | null;
+  reminders_sent: number;
+  next_reminder_at: number | null;
+  closed: string | null;
+  closed_at: number | null;
+  github_approvals: string;
+  outcome: string | null;
 }
 
 export function toRequestRow(r: RequestRecord): RequestRow {
@@ -65,6 +80,16 @@ export function toRequestRow(r: RequestRecord): RequestRow {
     decidedAt: toDate(r.decided_at),
     decidedBy: JSON.parse(r.decided_by) as Decider[],
     reason: r.reason,
+    origin: r.origin === "app" ? "app" : "action",
+    facts: r.facts === null ? null : (JSON.parse(r.facts) as RequestFacts),
+    expiresAt: toDate(r.expires_at),
+    remindEveryMs: r.remind_every_ms,
+    remindersSent: r.reminders_sent,
+    nextReminderAt: toDate(r.next_reminder_at),
+    closed: r.closed === null ? null : (JSON.parse(r.closed) as Closure),
+    closedAt: toDate(r.closed_at),
+    githubApprovals: JSON.parse(r.github_approvals) as GitHubApproval[],
+    outcome: r.outcome === null ? null : (JSON.parse(r.outcome) as RunOutcome),
   };
 }
 

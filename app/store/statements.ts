@@ -29,8 +29,9 @@ export function statements(dialect: Dialect) {
 
     // ---- requests ----
     insertRequest: `INSERT INTO requests (request_id, repository, run_id, run_attempt, environment, environment_key,
-    mode, channel_id, message_ts, message_blocks, created_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    mode, channel_id, message_ts, message_blocks, created_at, origin, facts, expires_at, remind_every_ms,
+    next_reminder_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
   ON CONFLICT (request_id) DO NOTHING
   RETURNING ${REQUEST_COLUMNS}`,
     getRequest: `SELECT ${REQUEST_COLUMNS} FROM requests WHERE request_id = ?`,
@@ -42,7 +43,28 @@ export function statements(dialect: Dialect) {
   ORDER BY created_at, request_id`,
     /** Takes the decision only if there is none: of concurrent callers, one changes the row. */
     decide: `UPDATE requests SET decision = ?, decided_at = ?, decided_by = ?, reason = ?
-  WHERE request_id = ? AND decision IS NULL`,
+  WHERE request_id = ? AND decision IS NULL AND closed IS NULL`,
+    /** First contact only: a request that has facts, a decision or a closure keeps what it has. */
+    setFacts: `UPDATE requests SET facts = ?, expires_at = ?, remind_every_ms = ?, next_reminder_at = ?
+  WHERE request_id = ? AND facts IS NULL AND decision IS NULL AND closed IS NULL`,
+    setMessage: "UPDATE requests SET channel_id = ?, message_ts = ?, message_blocks = ? WHERE request_id = ?",
+    /** Closes without a decision: of a close and a decision racing, one changes the row. */
+    closeRequest: `UPDATE requests SET closed = ?, closed_at = ?
+  WHERE request_id = ? AND decision IS NULL AND closed IS NULL`,
+    getGitHubApprovals: "SELECT github_approvals FROM requests WHERE request_id = ?",
+    /** Only if nobody changed the list since it was read. */
+    setGitHubApprovals: `UPDATE requests SET github_approvals = ?
+  WHERE request_id = ? AND github_approvals = ?`,
+    setOutcome: "UPDATE requests SET outcome = ? WHERE request_id = ?",
+    listExpired: `SELECT ${REQUEST_COLUMNS} FROM requests
+  WHERE decision IS NULL AND closed IS NULL AND expires_at <= ?
+  ORDER BY expires_at, request_id LIMIT ?`,
+    listDueReminders: `SELECT ${REQUEST_COLUMNS} FROM requests
+  WHERE decision IS NULL AND closed IS NULL AND next_reminder_at <= ?
+  ORDER BY next_reminder_at, request_id LIMIT ?`,
+    /** Parameters: next, request id, sent. One caller per reminder number changes the row. */
+    claimReminder: `UPDATE requests SET reminders_sent = reminders_sent + 1, next_reminder_at = ?
+  WHERE request_id = ? AND reminders_sent = ? AND decision IS NULL AND closed IS NULL`,
 
     // ---- votes ----
     insertVote: `INSERT INTO votes (request_id, slack_user_id, vote, reason, at) VALUES (?, ?, ?, ?, ?)

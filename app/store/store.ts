@@ -1,6 +1,8 @@
 // The Store, once, over either driver: each method is a program of statements from statements.ts,
 // run on its own or in one transaction. Values cross here: dates to epoch milliseconds, JSON to text,
 // repository and environment names to their look-up keys.
+
+import type { RequestFacts } from "../../common/facts.js";
 import type { Driver } from "./driver.js";
 import { migrationProgram } from "./migrations.js";
 import {
@@ -23,18 +25,21 @@ import {
 import { all, get, type Param, type Program, run } from "./sql.js";
 import { insertEffects, type Statements, statements } from "./statements.js";
 import type {
+  Closure,
   Decider,
   Decision,
   EffectKind,
   EffectOutcome,
   EffectRow,
   GateRow,
+  GitHubApproval,
   InboundRow,
   NewEffect,
   NewInbound,
   NewRequest,
   NewVote,
   RequestRow,
+  RunOutcome,
   Store,
   VoteRow,
 } from "./types.js";
@@ -78,6 +83,11 @@ export class SqlStore implements Store {
           request.messageTs,
           json(request.messageBlocks),
           request.createdAt.getTime(),
+          request.origin ?? "action",
+          request.facts ? json(request.facts) : null,
+          request.expiresAt?.getTime() ?? null,
+          request.remindEveryMs ?? null,
+          firstReminder(request.createdAt, request.remindEveryMs ?? null, request.expiresAt ?? null),
         ]);
         // The id was taken: the conflicting insert has committed by now, so this sees it.
         const row = inserted ?? (yield* get<RequestRecord>(sql.getRequest, [request.requestId]));
@@ -108,6 +118,87 @@ export class SqlStore implements Store {
       all<RequestRecord>(this.sql.findRequestsForRun, [repositoryKey(repository), runId]),
     );
     return rows.map(toRequestRow);
+  }
+
+  async setFacts(
+    requestId: string,
+    facts: RequestFacts,
+    timing: { expiresAt: Date | null; remindEveryMs: number | null },
+  ): Promise<boolean> {
+    const row = await this.getRequest(requestId);
+    if (!row) return false;
+    const changed = await this.driver.run(
+      run(this.sql.setFacts, [
+        json(facts),
+        timing.expiresAt?.getTime() ?? null,
+        timing.remindEveryMs,
+        firstReminder(row.createdAt, timing.remindEveryMs, timing.expiresAt),
+        requestId,
+      ]),
+    );
+    return changed === 1;
+  }
+
+  async setMessage(
+    requestId: string,
+    channelId: string,
+    messageTs: string,
+    blocks: unknown[],
+  ): Promise<void> {
+    await this.driver.run(run(this.sql.setMessage, [channelId, messageTs, json(blocks), requestId]));
+  }
+
+  closeRequest(requestId: string, closure: Closure, at: Date, effects: NewEffect[]): Promise<boolean> {
+    const { sql } = this;
+    const when = at.getTime();
+    return this.driver.transaction(
+      (function* () {
+        const changed = yield* run(sql.closeRequest, [json(closure), when, requestId]);
+        if (changed !== 1) return false;
+        yield* effectInserts(effects, when);
+        return true;
+      })(),
+    );
+  }
+
+  addGitHubApproval(requestId: string, approval: GitHubApproval): Promise<boolean> {
+    const { sql } = this;
+    return this.driver.transaction(
+      (function* () {
+        // Compare-and-set on the list: a concurrent delivery makes this one read it again.
+        for (let attempt = 0; attempt < 5; attempt++) {
+          const row = yield* get<{ github_approvals: string }>(sql.getGitHubApprovals, [requestId]);
+          if (!row) return false;
+          const list = JSON.parse(row.github_approvals) as GitHubApproval[];
+          if (list.some((a) => a.login.toLowerCase() === approval.login.toLowerCase())) return false;
+          const next = json([...list, approval]);
+          if ((yield* run(sql.setGitHubApprovals, [next, requestId, row.github_approvals])) === 1)
+            return true;
+        }
+        return false;
+      })(),
+    );
+  }
+
+  async setOutcome(requestId: string, outcome: RunOutcome): Promise<void> {
+    await this.driver.run(run(this.sql.setOutcome, [json(outcome), requestId]));
+  }
+
+  async listExpired(now: Date, limit: number): Promise<RequestRow[]> {
+    const rows = await this.driver.run(all<RequestRecord>(this.sql.listExpired, [now.getTime(), limit]));
+    return rows.map(toRequestRow);
+  }
+
+  async listDueReminders(now: Date, limit: number): Promise<RequestRow[]> {
+    const rows = await this.driver.run(all<RequestRecord>(this.sql.listDueReminders, [now.getTime(), limit]));
+    return rows.map(toRequestRow);
+  }
+
+  async claimReminder(requestId: string, sent: number, next: Date | null): Promise<boolean> {
+    const changed = await this.driver.run(
+      run(this.sql.claimReminder, [next?.getTime() ?? null, requestId, sent]),
+    );
+    return changed === 1;
   }
 
   // ---- votes ----
@@ -283,4 +374,11 @@ function* effectInserts(effects: NewEffect[], now: number): Program<void> {
     ]);
     yield* run(insertEffects(onConflict, batch.length), params);
   }
+}
+
+/** The first reminder is due one interval after the request was posted, if that is before it expires. */
+function firstReminder(createdAt: Date, everyMs: number | null, expiresAt: Date | null): number | null {
+  if (!everyMs) return null;
+  const at = createdAt.getTime() + everyMs;
+  return expiresAt && at >= expiresAt.getTime() ? null : at;
 }

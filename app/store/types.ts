@@ -1,5 +1,6 @@
 // What the App keeps between events. Two backends (SQLite, PostgreSQL) behind one definition of the
 // records and queries; every method that decides something is atomic across replicas sharing a database.
+import type { RequestFacts } from "../../common/facts.js";
 import type { Mode } from "../../common/reference.js";
 import type { Driver } from "./driver.js";
 
@@ -29,6 +30,14 @@ export interface NewRequest {
   /** The request message's blocks as posted, to rebuild it on updates. */
   messageBlocks: unknown[];
   createdAt: Date;
+  /** Who posted the message (default `action`); an App-posted request's message is posted by an effect. */
+  origin?: RequestOrigin;
+  /** What the message states, as read from GitHub at first contact (app/requests/facts.ts). */
+  facts?: RequestFacts | null;
+  /** When the timer expires it if nobody decided (the policy's `expire-after` from `createdAt`). */
+  expiresAt?: Date | null;
+  /** The policy's `remind-after`: a reminder in the thread this often while undecided (at most three). */
+  remindEveryMs?: number | null;
 }
 
 export interface RequestRow extends NewRequest {
@@ -37,6 +46,49 @@ export interface RequestRow extends NewRequest {
   /** The approvers (in vote order), or the one who rejected; empty for expiry. */
   decidedBy: Decider[];
   reason: string | null;
+  origin: RequestOrigin;
+  facts: RequestFacts | null;
+  expiresAt: Date | null;
+  remindEveryMs: number | null;
+  remindersSent: number;
+  nextReminderAt: Date | null;
+  /** Closed without a decision: GitHub moved on, or the message could not be trusted. */
+  closed: Closure | null;
+  closedAt: Date | null;
+  /** Approvals given in GitHub's own UI by the environment's required reviewers: progress, not a decision. */
+  githubApprovals: GitHubApproval[];
+  /** How the run ended, once GitHub said so (`workflow_run` completed). */
+  outcome: RunOutcome | null;
+}
+
+/** Who posted the request message: the Action (a workflow step) or the App (the policy names a channel). */
+export type RequestOrigin = "action" | "app";
+
+/**
+ * Why a request closed without a Slack decision. Its buttons go, and a later click is told this.
+ * - `rejected_in_github`: a required reviewer rejected the deployment in GitHub's own UI;
+ * - `bypassed`: the deploy job started without this App's review (an admin bypass, or the rule removed);
+ * - `run_finished`: the run ended (cancelled, failed) while nobody had decided;
+ * - `mismatch`: the message's words disagree with the run its buttons name;
+ * - `superseded`: another request for the same gate was there first (its message is linked).
+ */
+export type Closure =
+  | { kind: "rejected_in_github"; login: string | null; comment: string | null }
+  | { kind: "bypassed"; login: string | null; job: string | null }
+  | { kind: "run_finished"; conclusion: string | null }
+  | { kind: "mismatch"; problems: string[] }
+  | { kind: "superseded"; channelId: string; messageTs: string };
+
+export interface GitHubApproval {
+  login: string;
+  at: string;
+}
+
+export interface RunOutcome {
+  /** `success`, `failure`, `cancelled`, … */
+  conclusion: string;
+  completedAt: string;
+  url: string | null;
 }
 
 export interface NewVote {
@@ -68,6 +120,7 @@ export type EffectKind =
   | "github.review" // gate mode: review our deployment protection rule
   | "github.check_run" // every mode: the decision as a check run on the run's commit
   | "github.dispatch" // dispatch mode, approvals: start the named workflow
+  | "slack.post" // post the App's own request message (the environment's policy names a channel)
   | "slack.update" // re-render the request message from the stored state (coalesced per request)
   | "slack.reply" // one thread reply (payload holds the text)
   | "slack.ephemeral"; // one ephemeral reply to one person (payload holds channel, user, text)
@@ -152,6 +205,35 @@ export interface Store {
   findRequests(repository: string, runId: number, environment: string): Promise<RequestRow[]>;
   /** Requests for one run, any environment and attempt, oldest first. */
   findRequestsForRun(repository: string, runId: number): Promise<RequestRow[]>;
+  /**
+   * First contact: the facts read from GitHub, when the request expires and how often to remind.
+   * Changes nothing on a request that already has facts, a decision or a closure; true when it set them.
+   */
+  setFacts(
+    requestId: string,
+    facts: RequestFacts,
+    timing: { expiresAt: Date | null; remindEveryMs: number | null },
+  ): Promise<boolean>;
+  /** Where an App-posted request's message went, once Slack posted it (and the blocks it was posted with). */
+  setMessage(requestId: string, channelId: string, messageTs: string, blocks: unknown[]): Promise<void>;
+  /**
+   * Closes an undecided request without a decision, atomically against `decide`: exactly one of them
+   * wins. False (and nothing changes) when it already has a decision or a closure.
+   */
+  closeRequest(requestId: string, closure: Closure, at: Date, effects: NewEffect[]): Promise<boolean>;
+  /** Adds an approval given in GitHub (once per login); false when that login was already recorded. */
+  addGitHubApproval(requestId: string, approval: GitHubApproval): Promise<boolean>;
+  /** Records how the run ended (the newest report wins). */
+  setOutcome(requestId: string, outcome: RunOutcome): Promise<void>;
+  /** Undecided, open requests whose `expiresAt` has come, oldest first: the expiry timer's work. */
+  listExpired(now: Date, limit: number): Promise<RequestRow[]>;
+  /** Undecided, open requests whose next reminder is due. */
+  listDueReminders(now: Date, limit: number): Promise<RequestRow[]>;
+  /**
+   * Takes the right to send reminder number `sent + 1`: exactly one caller per number gets true (the
+   * count moves on, the next one is due at `next`, or never after the third).
+   */
+  claimReminder(requestId: string, sent: number, next: Date | null): Promise<boolean>;
 
   /** One vote per person per request: false (and nothing changes) when that person already voted. */
   addVote(vote: NewVote): Promise<boolean>;
