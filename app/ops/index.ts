@@ -1,11 +1,9 @@
 // The operations layer as one Probot application function, for `npm start` (app/main.ts) and for any
 // harness that serves the App: load it before the App itself, so its routes answer first and it sees
-// Slack requests on their way in.
+// every request on its way in.
 //
 //   const ops = operations({ store, appId, privateKey, log });
-//   await server.load(ops.app);
-//   await server.load(slackDeployGate(...));
-//   await server.start();
+//   await serveApp({ Probot, appFn: [ops.app, slackDeployGate(...)], port, host, log });
 //   void ops.verifyCredentials();
 import type { ApplicationFunction, Logger } from "probot";
 import type { Store } from "../store/types.js";
