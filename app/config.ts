@@ -33,6 +33,8 @@ export interface AppConfig {
   githubClient: { id: string; secret: string } | undefined;
   /** PUBLIC_URL: the App's address as browsers, Slack and GitHub reach it, without a trailing slash. */
   publicUrl: string | undefined;
+  /** ACTIVITY_RETENTION_DAYS: how long the activity page keeps a request (default 90 days). */
+  activityRetentionDays: number;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +67,7 @@ export function loadConfig(env: Env): AppConfig {
     metricsToken: metricsToken(env),
     githubClient: githubClient(env),
     publicUrl: publicUrl(env),
+    activityRetentionDays: activityRetentionDays(env),
   };
 }
 
@@ -169,6 +172,15 @@ function sweepInterval(env: Env): number {
   if (value === undefined) return 30_000;
   if (!/^\d{1,9}$/.test(value) || Number(value) < 1000) {
     throw new ConfigError("SWEEP_INTERVAL_MS must be a number of milliseconds, at least 1000");
+  }
+  return Number(value);
+}
+
+function activityRetentionDays(env: Env): number {
+  const value = optional(env, "ACTIVITY_RETENTION_DAYS");
+  if (value === undefined) return 90;
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1 || Number(value) > 3650) {
+    throw new ConfigError("ACTIVITY_RETENTION_DAYS must be a number of days from 1 to 3650");
   }
   return Number(value);
 }

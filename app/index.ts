@@ -3,6 +3,7 @@
 //   GitHub webhook route (read, verify, validate) → webhook handlers (app/webhooks) → effects
 // and the effect sweep that catches up on every due effect (a timer, and once at start-up).
 import type { ApplicationFunction } from "probot";
+import { createActivity } from "./activity/index.js";
 import { createAuthorizer } from "./clicks/authorize.js";
 import { createClickHandler } from "./clicks/handle.js";
 import { effectHandlers } from "./effects/handlers.js";
@@ -15,6 +16,7 @@ import { metrics } from "./metrics.js";
 import { createPolicyLoader } from "./policy/index.js";
 import { createSlackApi } from "./slack/api.js";
 import type { Store } from "./store/types.js";
+import { createWeb } from "./web/index.js";
 import { createGitHubEventHandler } from "./webhooks/handle.js";
 
 export interface AppOptions {
@@ -42,13 +44,19 @@ export interface AppOptions {
   publicUrl?: string;
   /** GitHub's REST base, for the sign-in's calls (default https://api.github.com). */
   githubApiUrl?: string;
+  /** ACTIVITY_RETENTION_DAYS (default 90). */
+  activityRetentionDays?: number;
+  /** How often the activity record is pruned; 0 turns the timer off (tests prune through the handle). */
+  activityPruneIntervalMs?: number;
 }
 
 export interface AppHandle {
   /** Resolves once the App takes clicks (the Slack workspace it answers for is known). */
   ready(): Promise<void>;
-  /** Waits for acknowledged Slack work, and the effects it started, to finish. */
+  /** Waits for acknowledged Slack work, and the effects it started, to finish (and be on the activity record). */
   idle(): Promise<void>;
+  /** Prunes the activity record now (what the retention timer does); returns the requests deleted. */
+  pruneActivity(): Promise<number>;
   /** Runs every due effect; returns how many it claimed. */
   sweep(): Promise<number>;
   /** Stops taking work and waits for what is in flight. */
@@ -62,11 +70,21 @@ export function slackDeployGate(
   return (app, { addHandler }) => {
     const { store } = options;
     const log = app.log;
-    const slack = createSlackApi({ token: options.slackBotToken, apiUrl: options.slackApiUrl });
+    const now = options.now ?? (() => new Date());
+    const slackApi = createSlackApi({ token: options.slackBotToken, apiUrl: options.slackApiUrl });
+    // What came in and went out per request, for /activity (app/activity/).
+    const activity = createActivity({
+      driver: store.driver,
+      log,
+      now,
+      retentionDays: options.activityRetentionDays,
+      pruneIntervalMs: options.activityPruneIntervalMs,
+      nameOf: (user) => slackApi.userName(user, 1_500),
+    });
+    const slack = activity.slack(slackApi);
     const installations = createInstallations(app);
     const runs = createRuns();
     const policies = createPolicyLoader({ ttlMs: options.policyTtlMs ?? 60_000 });
-    const now = options.now ?? (() => new Date());
     const handlers = effectHandlers({ slack, installations, runs });
     const runner = createEffectRunner({
       store,
@@ -74,6 +92,7 @@ export function slackDeployGate(
       log,
       now,
       retryTimersWithinMs: options.retryTimers === false ? 0 : undefined,
+      activity: activity.recorder,
     });
     let ingress: ReturnType<typeof createIngress> | undefined;
     const identity = createIdentity({
@@ -93,16 +112,18 @@ export function slackDeployGate(
       now,
     });
     const authorizer = createAuthorizer({ store, installations, runs, policies, slack, identity, now });
-    const clicks = createClickHandler({
-      store,
-      authorizer,
-      runner,
-      slack,
-      log,
-      now,
-      linkUrl: (user) => identity.linkUrl(user),
-    });
-    const events = createGitHubEventHandler({ store, runner, policies, now });
+    const clicks = activity.clicks(
+      createClickHandler({
+        store,
+        authorizer,
+        runner,
+        slack,
+        log,
+        now,
+        linkUrl: (user) => identity.linkUrl(user),
+      }),
+    );
+    const events = activity.events(createGitHubEventHandler({ store, runner, policies, now }));
 
     ingress = createIngress({
       store,
@@ -117,8 +138,11 @@ export function slackDeployGate(
       },
       webhookSecret: options.webhookSecret,
       log,
+      onShed: (interaction) => activity.shed(interaction),
       tuning: options.ingress,
     });
+    // Counts requests the routes below refuse (forged, malformed): first, so it sees every one.
+    addHandler(activity.observer);
     for (const handler of ingress.handlers) addHandler(handler);
     // `/slack/commands` and the link flow, behind the same signature check, pin and body cap.
     for (const handler of identity.routes({
@@ -128,7 +152,26 @@ export function slackDeployGate(
     })) {
       addHandler(handler);
     }
+    // GitHub sign-in and sessions for the App's pages; /activity behind them.
+    const web =
+      options.githubClient && options.publicUrl
+        ? createWeb({
+            settings: {
+              clientId: options.githubClient.id,
+              clientSecret: options.githubClient.secret,
+              publicUrl: options.publicUrl,
+              githubApiUrl: options.githubApiUrl ?? "https://api.github.com",
+            },
+            installationClient: (id) => installations.client(id),
+            bodies: ingress.bodies,
+            log,
+            now: () => now().getTime(),
+          })
+        : undefined;
+    if (web) addHandler(web.routes);
+    addHandler(activity.routes(web));
     ingress.start();
+    activity.start();
     const unwatchQueue = metrics.watchWorkQueue(() => {
       const { waiting, running } = ingress.queue.stats();
       return { queued: waiting, running };
@@ -154,11 +197,13 @@ export function slackDeployGate(
     const idle = async () => {
       await ingress.idle();
       await runner.idle();
+      await activity.recorder.flush();
     };
     onReady?.({
       ready: () => ingress.workspace.start(),
       idle,
       sweep,
+      pruneActivity: () => activity.retention.prune(),
       async stop() {
         if (timer) clearInterval(timer);
         unwatchQueue();
@@ -166,6 +211,7 @@ export function slackDeployGate(
         runner.stop();
         await runner.idle();
         await sweeping;
+        await activity.stop();
       },
     });
   };

@@ -103,6 +103,7 @@ async function main(): Promise<void> {
             githubClient: config.githubClient,
             publicUrl: config.publicUrl,
             githubApiUrl: config.githubApiUrl,
+            activityRetentionDays: config.activityRetentionDays,
           },
           (h) => {
             handle = h;

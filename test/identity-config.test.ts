@@ -69,7 +69,10 @@ describe("manifests for linking", () => {
 
   it("registers the link flow's callback with GitHub, and asks for Members read only for teams", () => {
     const manifest = githubManifest(PROJECT_ROOT, { publicUrl: PUBLIC, origin: "http://localhost:3000" });
-    expect(manifest.callback_urls).toEqual([`${PUBLIC}/github/link/callback`]);
+    expect(manifest.callback_urls).toEqual([
+      `${PUBLIC}/github/link/callback`,
+      `${PUBLIC}/signin/github/callback`,
+    ]);
     expect(manifest.default_permissions).toMatchObject({ members: "read" });
   });
 

@@ -6,10 +6,10 @@ import type { Logger } from "pino";
 import type { GitHubEventHandler } from "../github/events.js";
 import type { RequestHandler } from "../http/server.js";
 import type { SlackApi } from "../slack/api.js";
-import type { InteractionHandler } from "../slack/interaction.js";
+import type { Interaction, InteractionHandler } from "../slack/interaction.js";
 import type { Driver } from "../store/driver.js";
 import type { Web } from "../web/index.js";
-import { recordedClicks, recordedEvents, refusedRequests } from "./observe.js";
+import { recordedClicks, recordedEvents, recordShed, refusedRequests } from "./observe.js";
 import { type ActivityRecorder, createRecorder } from "./recorder.js";
 import { createRetention, type Retention } from "./retention.js";
 import { activityRoutes } from "./routes.js";
@@ -45,6 +45,8 @@ export interface Activity {
   clicks(handler: InteractionHandler): InteractionHandler;
   /** The GitHub event handler, each event that names a run recorded. */
   events(handler: GitHubEventHandler): GitHubEventHandler;
+  /** A click shed under load (the Slack route's `onShed`). */
+  shed(interaction: Interaction): void;
   /** The Slack API, each call made for a request recorded. */
   slack(api: SlackApi): SlackApi;
   /** A route observer counting refused requests per minute; add it before the routes it watches. */
@@ -79,6 +81,7 @@ export function createActivity(options: ActivityOptions): Activity {
     retention,
     clicks: (handler) => recordedClicks(handler, recorder),
     events: (handler) => recordedEvents(handler, recorder),
+    shed: (interaction) => recordShed(recorder, interaction),
     slack: (api) => recordSlackCalls(api),
     observer: refusedRequests(recorder),
     routes: (web) => activityRoutes({ store, web, log: options.log, now }),

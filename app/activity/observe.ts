@@ -74,6 +74,15 @@ export function recordedClicks(handler: InteractionHandler, recorder: ActivityRe
   };
 }
 
+/** A verified click answered 503 (the work queue was full): on its request's timeline. */
+export function recordShed(recorder: ActivityRecorder, interaction: Interaction): void {
+  if (interaction.kind === "unreadable_button") {
+    recorder.refused("slack", "shed: the App was at capacity");
+    return;
+  }
+  recorder.record(factsOf(interaction), clickEvent(interaction, { outcome: "shed" }, false));
+}
+
 /** GitHub's event name for each typed event. */
 const GITHUB_NAMES: Record<string, { event: string; action: string }> = {
   gate_requested: { event: "deployment_protection_rule", action: "requested" },

@@ -1,7 +1,7 @@
 // The Slack calls made for a request (an ephemeral reply, the reason form, a message update, a thread
 // reply), on that request's timeline: the Web API method, ok or Slack's error code, and latency. The
 // SlackApi is wrapped as it is handed out; calls made for no request are passed through untouched.
-import { type SlackApi, slackErrorCode } from "../slack/api.js";
+import { classifySlackError, type SlackApi } from "../slack/api.js";
 import { currentActivity } from "./context.js";
 
 /**
@@ -43,7 +43,7 @@ export function recordSlackCalls(slack: SlackApi): SlackApi {
         record(true);
         return result;
       } catch (error) {
-        record(false, slackErrorCode(error));
+        record(false, classifySlackError(error).code);
         throw error;
       }
     };

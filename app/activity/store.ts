@@ -111,7 +111,12 @@ export function createActivityStore(driver: Driver): ActivityStore {
   const forUpdate = driver.kind === "postgres" ? " FOR UPDATE" : "";
   const jsonStrings = driver.dialect.jsonStrings;
 
-  function* ensureRequest(facts: RequestFacts, event: ActivityEvent, at: number): Program<string> {
+  /** The request's record (made on its first event); returns the placeholder it adopted, if any. */
+  function* ensureRequest(
+    facts: RequestFacts,
+    event: ActivityEvent,
+    at: number,
+  ): Program<string | undefined> {
     const seenVia = event.kind === "posted" ? "app" : "click";
     const inserted = yield* run(
       `INSERT INTO activity_requests (request_id, placeholder, repository, repository_key, owner_key,
@@ -134,23 +139,22 @@ export function createActivityStore(driver: Driver): ActivityStore {
         at,
       ],
     );
-    if (inserted === 1) yield* adoptPlaceholder(facts);
-    return facts.requestId;
+    return inserted === 1 ? yield* adoptPlaceholder(facts) : undefined;
   }
 
   /** A request seen for the first time takes over what GitHub said of its run and environment before. */
-  function* adoptPlaceholder(facts: RequestFacts): Program<void> {
+  function* adoptPlaceholder(facts: RequestFacts): Program<string | undefined> {
     const id = placeholderId(facts.repository, facts.runId, facts.environment);
     const held = yield* get<RequestRecord>(
       `SELECT ${COLUMNS} FROM activity_requests WHERE request_id = ?${forUpdate}`,
       [id],
     );
-    if (!held) return;
+    if (!held) return undefined;
     const mine = yield* get<RequestRecord>(
       `SELECT ${COLUMNS} FROM activity_requests WHERE request_id = ?${forUpdate}`,
       [facts.requestId],
     );
-    if (!mine) return;
+    if (!mine) return undefined;
     yield* run("UPDATE activity_events SET request_id = ? WHERE request_id = ?", [facts.requestId, id]);
     const seenAt = Math.min(held.seen_at, mine.seen_at);
     yield* run(
@@ -177,6 +181,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
         facts.requestId,
       ],
     );
+    return id;
   }
 
   /** Which records a word about a run belongs to (a placeholder is made for a gate nobody claims). */
@@ -235,12 +240,24 @@ export function createActivityStore(driver: Driver): ActivityStore {
   function* writeProgram(batch: readonly ActivityWrite[]): Program<void> {
     // Resolve every write to the records it belongs to, in order.
     const byRecord = new Map<string, ActivityWrite[]>();
-    for (const write of batch) {
+    // In the order things happened (a click is recorded when it ends, stamped when it began).
+    const ordered = [...batch].sort((a, b) => a.at.getTime() - b.at.getTime());
+    for (const write of ordered) {
       const at = write.at.getTime();
-      const targets =
-        "request" in write.target
-          ? [yield* ensureRequest(write.target.request, write.event, at)]
-          : yield* resolveRun(write.target.run, write.event, at);
+      let targets: string[];
+      if ("request" in write.target) {
+        const request = write.target.request;
+        const adopted = yield* ensureRequest(request, write.event, at);
+        // What this batch said of the adopted placeholder goes to the request with the rest.
+        const held = adopted ? byRecord.get(adopted) : undefined;
+        if (adopted && held) {
+          byRecord.delete(adopted);
+          byRecord.set(request.requestId, [...held, ...(byRecord.get(request.requestId) ?? [])]);
+        }
+        targets = [request.requestId];
+      } else {
+        targets = yield* resolveRun(write.target.run, write.event, at);
+      }
       for (const id of targets) {
         const list = byRecord.get(id) ?? [];
         list.push(write);
@@ -261,6 +278,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
         people: JSON.parse(row.people) as string[],
         summary: row.summary,
         gated: row.gated === 1,
+        mode: row.mode,
         updatedAt: row.updated_at,
       };
       const personKeys = new Set<string>();

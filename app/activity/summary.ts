@@ -11,6 +11,8 @@ export interface RowState {
   summary: string | null;
   /** A gate (deployment_protection_rule) has reached this request. */
   gated: boolean;
+  /** The request's mode, once a request (not only its run) is known. */
+  mode: string | null;
   updatedAt: number;
 }
 
@@ -25,6 +27,8 @@ export function applyEvent(
   personKeys: Set<string>,
 ): RowState {
   const next: RowState = { ...row, updatedAt: Math.max(row.updatedAt, at) };
+  // An event older than what is already applied (recorded late) does not replace the latest line.
+  const latest = at >= row.updatedAt;
   const move = (state: ActivityState, allowed: (current: ActivityState) => boolean) => {
     if (!allowed(next.state)) return;
     next.state = state;
@@ -32,6 +36,7 @@ export function applyEvent(
   };
   const pending = (s: ActivityState) => s === "pending";
   const notable = (text: string) => {
+    if (!latest) return;
     next.summary = text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text;
   };
   const meet = (people: Person[]) => {
@@ -71,7 +76,11 @@ export function applyEvent(
     case "decision":
       meet(event.by);
       if (event.decision === "expired") notable("expired without a decision");
-      else notable(`${event.decision} by ${event.by.map(displayName).join(", ")}`);
+      else {
+        // Gate mode: a decision taken before GitHub reported the gate waits for it.
+        const waits = next.mode === "gate" && !next.gated ? "; waiting for GitHub to report the gate" : "";
+        notable(`${event.decision} by ${event.by.map(displayName).join(", ")}${waits}`);
+      }
       move(event.decision, pending);
       break;
     case "delivery":

@@ -1,4 +1,5 @@
 // An Approve click: authorize, save the request on the first authorized click, then vote → decide.
+import { noteClick } from "../activity/context.js";
 import * as say from "../sentences.js";
 import type { Actor, ApproveClick } from "../slack/interaction.js";
 import type { Store } from "../store/types.js";
@@ -19,7 +20,10 @@ export function createApprove(deps: {
     const auth = await authorizer.authorize(click.reference, click, "approve");
     if (!auth.ok) return refusals.refuse(click, auth, click);
     const row = await requestFor(deps.store, click, auth);
-    if (row.decision) return tell(click, say.alreadyDecided(row.decision, row.decidedBy));
+    if (row.decision) {
+      noteClick({ outcome: "closed" });
+      return tell(click, say.alreadyDecided(row.decision, row.decidedBy));
+    }
     await decisions.vote({ row, actor: click, vote: "approve", reason: null, force: auth, recovered });
   };
 }

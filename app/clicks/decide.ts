@@ -4,6 +4,7 @@
 // only then does anything reach Slack, so the losing side of a race is never announced: it is told,
 // privately, that its vote came after the decision.
 
+import { noteClick, noteDecision } from "../activity/context.js";
 import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
@@ -89,6 +90,7 @@ export function createDecisions(deps: {
     vote: Vote,
     current: RequestRow | undefined,
   ): Promise<void> {
+    noteClick({ outcome: "late" });
     if (!current?.decision || current.decidedBy.some((d) => d.slackUserId === actor.user)) return;
     await runner.record([lateNotice(row, actor, vote, current.decision, current.decidedBy)], current);
   }
@@ -126,6 +128,8 @@ export function createDecisions(deps: {
       await lost(row, actor, vote, await store.getRequest(row.requestId));
       return;
     }
+    noteDecision(decision, decidedBy, reason);
+    noteClick({ outcome: "decided" });
     const decided: RequestRow = { ...row, decision, decidedAt: at, decidedBy, reason };
     const due = effects.filter((e) => e.state === "due").map((e) => e.id);
     if (row.mode === "gate" && !gate) {
@@ -150,7 +154,10 @@ export function createDecisions(deps: {
       });
       const votes = added || recovered ? await store.listVotes(row.requestId) : [];
       const mine = votes.find((v) => v.slackUserId === actor.user);
-      if (!added && (!recovered || mine?.vote !== vote)) return tell(actor, say.alreadyVoted());
+      if (!added && (!recovered || mine?.vote !== vote)) {
+        noteClick({ outcome: "duplicate" });
+        return tell(actor, say.alreadyVoted());
+      }
 
       if (vote === "reject") {
         const text = say.rejectionVote(actor.user, reason ?? "");
@@ -173,6 +180,7 @@ export function createDecisions(deps: {
         // Not deciding: still, a decision may have been taken since this click read the request.
         const current = await store.getRequest(row.requestId);
         if (current?.decision) return lost(row, actor, vote, current);
+        noteClick({ outcome: "counted", counted: counted.length, required });
         await runner.record(
           [
             messageUpdate(row.requestId, { show: "progress", approvers: counted, required }),

@@ -3,6 +3,7 @@
 // When the App cannot check a click at all (GitHub failing, a bad private key, the database gone),
 // the clicker is told privately that nothing was recorded, instead of silence.
 import type { Logger } from "probot";
+import { noteClick } from "../activity/context.js";
 import type { EffectRunner } from "../effects/runner.js";
 import * as say from "../sentences.js";
 import { type SlackApi, slackErrorCode } from "../slack/api.js";
@@ -54,6 +55,7 @@ export function createClickHandler(deps: {
         }
       } catch (error) {
         log.error({ err: error, inboundId, kind: interaction.kind }, "could not handle a Slack interaction");
+        noteClick({ outcome: "error", text: say.couldNotCheck() });
         await tell(interaction, say.couldNotCheck());
       }
     },

@@ -1,5 +1,6 @@
 // Telling the clicker why nothing changed, privately. An expired request also loses its buttons.
 
+import { noteClick } from "../activity/context.js";
 import { messageUpdate } from "../effects/message-state.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { linkBlocks } from "../identity/link-button.js";
@@ -30,6 +31,7 @@ export function createRefusals(deps: {
   return {
     async refuse(actor, auth, click) {
       const text = say.refusal(auth.refusal);
+      noteClick({ outcome: "refused", refusal: auth.refusal.kind, text: say.refusalForForm(auth.refusal) });
       const url = say.linkWouldHelp(auth.refusal) ? deps.linkUrl?.(actor.user) : undefined;
       await tell(actor, text, url ? linkBlocks(text, url) : undefined);
       if (auth.refusal.kind !== "expired") return;

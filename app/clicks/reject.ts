@@ -1,6 +1,7 @@
 // Reject: the click opens the reason form at once (its trigger id lasts 3 s), then checks the clicker
 // and puts a refusal on the form itself; the submitted reason is the vote that decides.
 import type { Logger } from "probot";
+import { noteClick } from "../activity/context.js";
 import * as say from "../sentences.js";
 import { type SlackApi, slackErrorCode } from "../slack/api.js";
 import type { Actor, RejectClick, RejectSubmission } from "../slack/interaction.js";
@@ -38,7 +39,10 @@ export function createReject(deps: {
   return {
     async clicked(click: RejectClick, recovered: boolean): Promise<void> {
       // A recovered click's trigger id is long dead.
-      if (recovered) return tell(click, say.reasonFormLate());
+      if (recovered) {
+        noteClick({ outcome: "error", text: say.reasonFormLate() });
+        return tell(click, say.reasonFormLate());
+      }
       let viewId: string | undefined;
       try {
         viewId = await slack.openModal(
@@ -47,8 +51,10 @@ export function createReject(deps: {
         );
       } catch (error) {
         log.warn({ slackError: slackErrorCode(error) }, "could not open the reject form");
+        noteClick({ outcome: "error", text: say.reasonFormFailed() });
         return tell(click, say.reasonFormFailed());
       }
+      noteClick({ outcome: "form_opened" });
       const auth = await authorizer.authorize(click.reference, click, "reject");
       if (!auth.ok) {
         // The form is already on screen: put the refusal there too, so nobody types a reason in vain.
@@ -63,7 +69,10 @@ export function createReject(deps: {
       }
       // Saved now, so that the submission, on whichever replica it lands, finds the message to update.
       const row = await requestFor(store, click, auth);
-      if (row.decision) await tell(click, say.alreadyDecided(row.decision, row.decidedBy));
+      if (row.decision) {
+        noteClick({ outcome: "closed" });
+        await tell(click, say.alreadyDecided(row.decision, row.decidedBy));
+      }
     },
 
     async submitted(submission: RejectSubmission, recovered: boolean): Promise<void> {
@@ -72,8 +81,14 @@ export function createReject(deps: {
       // The form opens before the click that opened it is checked and saved: a quick submission can
       // overtake that click (on this replica or another), so give it a moment to land.
       const row = auth.existing ?? (await savedSoon(submission.reference.requestId));
-      if (!row) return tell(submission, say.requestUnknown());
-      if (row.decision) return tell(submission, say.alreadyDecided(row.decision, row.decidedBy));
+      if (!row) {
+        noteClick({ outcome: "error", text: say.requestUnknown() });
+        return tell(submission, say.requestUnknown());
+      }
+      if (row.decision) {
+        noteClick({ outcome: "closed" });
+        return tell(submission, say.alreadyDecided(row.decision, row.decidedBy));
+      }
       await decisions.vote({
         row,
         actor: submission,

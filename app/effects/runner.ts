@@ -3,6 +3,7 @@
 // one, on whichever replica claims it. After a GitHub effect ends, the request message is refreshed
 // from the stored state, and the thread hears the outcome once.
 import type { Logger } from "probot";
+import type { ActivityRecorder } from "../activity/recorder.js";
 import { type Applied, appliedReply } from "../sentences.js";
 import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
 import { messageUpdate } from "./message-state.js";
@@ -43,6 +44,8 @@ export function createEffectRunner(deps: {
    * (a waiting deployment should not wait for the sweep). 0 leaves every retry to the sweep.
    */
   retryTimersWithinMs?: number;
+  /** The activity record: each effect runs for its request, and GitHub effects' outcomes are recorded. */
+  activity?: ActivityRecorder;
 }): EffectRunner {
   const { store, log } = deps;
   const now = deps.now ?? (() => new Date());
@@ -85,10 +88,13 @@ export function createEffectRunner(deps: {
           const current =
             request?.requestId === row.requestId ? request : await store.getRequest(row.requestId);
           request = undefined;
+          const started = performance.now();
           const outcome = current
-            ? await execute(row, current)
+            ? await (deps.activity?.runFor(current, () => execute(row, current), { effect: row.id }) ??
+                execute(row, current))
             : ({ state: "obsolete", note: "the request is gone" } as const);
           await store.finishEffect(row.id, row.generation, outcome, now());
+          if (current && isGitHubEffect(row.kind)) recordDelivery(row, current, outcome, started);
           if (outcome.state === "retry") retryAt(row.id, outcome.nextAttemptAt);
           log.info(
             { effect: row.id, kind: row.kind, requestId: row.requestId, outcome: outcome.state },
@@ -116,6 +122,26 @@ export function createEffectRunner(deps: {
       log.error({ err: error, effect: row.id }, "effect handler threw");
       return retryLater(row, now(), error instanceof Error ? error.message : String(error));
     }
+  }
+
+  /** A GitHub effect's attempt on the request's timeline: the decision's delivery, and its retries. */
+  function recordDelivery(
+    row: EffectRow,
+    request: RequestRow,
+    outcome: EffectOutcome,
+    started: number,
+  ): void {
+    deps.activity?.record(request, {
+      kind: "delivery",
+      effect: row.id,
+      effectKind: row.kind,
+      outcome: outcome.state,
+      attempt: row.attempts + 1,
+      primary: request.decision !== null && row.kind === primaryEffect(request.mode, request.decision),
+      note: "note" in outcome ? outcome.note : "error" in outcome ? outcome.error : null,
+      ...(outcome.state === "retry" ? { nextAttemptAt: outcome.nextAttemptAt.toISOString() } : {}),
+      ms: Math.round(performance.now() - started),
+    });
   }
 
   /** The thread hears the outcome of the decision's main GitHub effect once; the message follows it. */

@@ -7,6 +7,7 @@
 //   calls (reads during a click) retry once when the wait is short.
 import Bottleneck from "bottleneck";
 import { ProbotOctokit } from "probot";
+import { activityOctokitPlugin } from "../activity/github-calls.js";
 
 const writes = new Bottleneck.Group({ maxConcurrent: 8, minTime: 50 });
 const MAX_INLINE_WAIT_SECONDS = 2;
@@ -23,7 +24,8 @@ const onLimit: LimitHandler = (retryAfter, options, _octokit, retryCount) =>
   options.request?.retryInline !== false && retryCount < 1 && retryAfter <= MAX_INLINE_WAIT_SECONDS;
 
 // A function, not an object: Probot passes its own `throttle` options, which would replace ours.
-export const AppOctokit = ProbotOctokit.defaults(
+// Every call made for a request is also on that request's activity timeline (app/activity/).
+export const AppOctokit = ProbotOctokit.plugin(activityOctokitPlugin).defaults(
   (options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
     ...options,
     throttle: {

@@ -5,7 +5,7 @@
 import type { Logger } from "pino";
 import type { GitHubEventHandler } from "../github/events.js";
 import { createInboundWork, type InboundStore, type InboundWork } from "../slack/inbound.js";
-import type { InteractionHandler } from "../slack/interaction.js";
+import type { Interaction, InteractionHandler } from "../slack/interaction.js";
 import { slackRoute } from "../slack/route.js";
 import {
   createWorkspacePin,
@@ -39,6 +39,8 @@ export interface IngressOptions {
   };
   webhookSecret: string;
   log: Logger;
+  /** A click shed because the work queue was full (the activity record keeps it, for its request). */
+  onShed?: (interaction: Interaction) => void;
   /** Production defaults unless given (tests shorten them). */
   tuning?: {
     queue?: WorkQueueOptions;
@@ -101,6 +103,7 @@ export function createIngress(options: IngressOptions): Ingress {
         inbound,
         bodies,
         log,
+        onShed: options.onShed,
       }),
       webhookRoute({ secret: options.webhookSecret, events: options.events, bodies, log }),
     ],

@@ -26,6 +26,8 @@ export const INTERACTIONS_PATH = "/slack/interactions";
 export const COMMANDS_PATH = "/slack/commands";
 /** Where GitHub sends people back after they sign in to link their account (app/identity/link-routes.ts). */
 export const LINK_CALLBACK_PATH = "/github/link/callback";
+/** Where GitHub sends people back after they sign in to the App's pages (the activity page: app/web/). */
+export const SIGNIN_CALLBACK_PATH = "/signin/github/callback";
 export const GITHUB_CALLBACK_PATH = "/setup/github/callback";
 export const SLACK_OAUTH_PATH = "/setup/slack/oauth";
 /** GitHub refuses longer App names. */
@@ -77,7 +79,10 @@ export function githubManifest(
     active: true,
   };
   manifest.redirect_url = `${addresses.origin}${GITHUB_CALLBACK_PATH}`;
-  manifest.callback_urls = [`${addresses.publicUrl}${LINK_CALLBACK_PATH}`];
+  manifest.callback_urls = [
+    `${addresses.publicUrl}${LINK_CALLBACK_PATH}`,
+    `${addresses.publicUrl}${SIGNIN_CALLBACK_PATH}`,
+  ];
   // A setup_url would outlive setup: after it, nothing serves /setup.
   delete manifest.setup_url;
   if (typeof manifest.name !== "string" || !manifest.name) throw new ManifestError("app.yml has no name");

@@ -10,6 +10,7 @@ import { answer } from "../http/respond.js";
 import { throttledLog } from "../log-throttle.js";
 import type { WorkQueue } from "../work-queue.js";
 import type { InboundStore, InboundWork } from "./inbound.js";
+import type { Interaction } from "./interaction.js";
 import { decodeEnvelope, type Envelope, PayloadError, parseInteraction } from "./payload.js";
 import { reasonErrors, unreadableFormErrors } from "./reject-modal.js";
 import { verifySlackSignature } from "./verify.js";
@@ -27,6 +28,8 @@ export interface SlackRouteOptions {
   inbound: Pick<InboundWork, "run">;
   bodies: BodySlots;
   log: Logger;
+  /** A verified interaction answered 503 because the work queue was full (the activity record keeps it). */
+  onShed?: (interaction: Interaction) => void;
 }
 
 export function slackRoute(options: SlackRouteOptions) {
@@ -112,6 +115,7 @@ export function slackRoute(options: SlackRouteOptions) {
     const reservation = queue.reserve();
     if (!reservation) {
       warn.shed({ kind: interaction.kind });
+      options.onShed?.(interaction);
       answer(res, 503, { text: "busy", headers: { "retry-after": "5" } });
       return true;
     }

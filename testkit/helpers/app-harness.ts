@@ -10,6 +10,7 @@ import pg from "pg";
 import { pino } from "pino";
 import { type ApplicationFunction, Probot } from "probot";
 import { AppOctokit } from "../../app/github/octokit.js";
+import type { IngressOptions } from "../../app/http/ingress.js";
 import { type ServedApp, serveApp } from "../../app/http/serve-app.js";
 import { type AppHandle, slackDeployGate } from "../../app/index.js";
 import { createReadiness } from "../../app/ops/readiness.js";
@@ -131,6 +132,8 @@ export async function startHarness(
     policy?: string | null;
     /** The App's private key, when a test needs one GitHub does not know. */
     privateKey?: string;
+    /** The ingress's limits (a small work queue, to shed clicks). */
+    ingress?: IngressOptions["tuning"];
   } = {},
 ): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "sdg-app-"));
@@ -175,7 +178,7 @@ export async function startHarness(
     const port = await freePort();
     // GitHub sign-in (account linking) against the fake GitHub's OAuth web flow.
     const publicUrl = `http://127.0.0.1:${port}`;
-    github.oauth.callbackUrls = [`${publicUrl}/github/link/callback`];
+    github.oauth.callbackUrls = [`${publicUrl}/github/link/callback`, `${publicUrl}/signin/github/callback`];
     const key = options.privateKey ?? privateKey;
     const readiness = createReadiness({ store, appId: APP_ID, privateKey: key });
     const app = slackDeployGate(
@@ -190,10 +193,12 @@ export async function startHarness(
         now: () => new Date(Date.now() + clockOffsetMs),
         // Tests move the clock and sweep themselves.
         retryTimers: false,
-        ingress: { workspaceRetryMs: 50 },
+        ingress: { workspaceRetryMs: 50, ...options.ingress },
         githubClient: { id: github.oauth.clientId, secret: github.oauth.clientSecret },
         publicUrl,
         githubApiUrl: github.apiUrl,
+        // Tests prune the activity record themselves (handle.pruneActivity), on the moved clock.
+        activityPruneIntervalMs: 0,
       },
       (h) => {
         handle = h;
