@@ -4,6 +4,9 @@
 // Everything that comes from the run (names, refs, commit titles, the custom message) is escaped,
 // so nothing in it can ping a channel or forge a link; only the validated `mentions` become pings.
 import type { ActionsBlock, ContextBlock, HeaderBlock, KnownBlock, SectionBlock } from "@slack/web-api";
+import { type Changes, SHOWN_COMMITS } from "./changes.js";
+import { DISPATCH_BLOCK_ID } from "./dispatch.js";
+import type { ApprovalSummary, ApproverName, RequestFacts } from "./facts.js";
 import { escapeAndTruncate, escapeMrkdwn, firstLine, linkOrText, truncate } from "./mrkdwn.js";
 import {
   ACTION_IDS,
@@ -36,28 +39,38 @@ const MAX_INLINE = 300;
 export const MESSAGE_BLOCK_IDS = {
   header: "sdg_header",
   fields: "sdg_fields",
+  /** Who may approve, how many, and when it expires (the App's policy). */
+  approval: "sdg_approval",
+  /** What changed since the last successful deployment. */
+  changes: "sdg_changes",
   message: "sdg_message",
   mentions: "sdg_mentions",
 } as const;
 
-export interface RequestDetails {
+/** Shown above the workflow's own text: the only words in the message that are not checked. */
+export const WORKFLOW_TEXT_LABEL = "_Message from the workflow:_";
+
+export interface RequestDetails extends RequestFacts {
   reference: RequestReference;
-  /** e.g. `https://github.com` */
-  serverUrl: string;
-  /** The workflow's name. */
-  workflow: string;
-  /** e.g. `refs/heads/main` */
-  ref: string;
-  sha: string;
-  commitTitle?: string;
-  /** GitHub login of whoever triggered the run. */
-  actor: string;
-  /** e.g. `push`, `workflow_dispatch` */
-  eventName: string;
   /** The workflow author's text; shown escaped (formatting such as *bold* still works). */
   message?: string;
   /** Validated Slack user IDs (`U…`/`W…`) and user group IDs (`S…`) to ping. */
   mentions: string[];
+  /** Who posted it: `app` when the environment's policy names a channel and the App asked itself. */
+  origin?: "action" | "app";
+}
+
+/** How the App shows a request after the first contact: its own header and footer line. */
+export interface MessageView {
+  /** Replaces the question in the header once something happened (`Approved: acme/api to production`). */
+  title?: string;
+  /** Appended to the footer (already mrkdwn, escaped by the caller), e.g. how the run ended. */
+  footerNote?: string;
+  /**
+   * The workflow's text as mrkdwn, when it comes from a message already posted (the App keeps it;
+   * see `workflowParts`) rather than from `message`.
+   */
+  workflowText?: string;
 }
 
 export interface RequestMessage {
@@ -92,7 +105,17 @@ export function describeRef(ref: string): string {
   return ref;
 }
 
-export function buildRequestMessage(details: RequestDetails): RequestMessage {
+/** The Environment field's text, as the builder writes it. */
+export function environmentField(environment: string): string {
+  return escapeAndTruncate(environment, MAX_INLINE);
+}
+
+/** The header a pending request shows: the question the buttons answer. */
+export function requestQuestion(reference: Pick<RequestReference, "repository" | "environment">): string {
+  return truncate(`Deploy ${reference.repository} to ${reference.environment}?`, SLACK_LIMITS.headerText);
+}
+
+export function buildRequestMessage(details: RequestDetails, view: MessageView = {}): RequestMessage {
   const { reference } = details;
   const value = encodeReference(reference);
   const server = trimSlash(details.serverUrl);
@@ -103,7 +126,7 @@ export function buildRequestMessage(details: RequestDetails): RequestMessage {
     block_id: MESSAGE_BLOCK_IDS.header,
     text: {
       type: "plain_text",
-      text: truncate(`Deploy ${reference.repository} to ${reference.environment}?`, SLACK_LIMITS.headerText),
+      text: view.title ? truncate(view.title, SLACK_LIMITS.headerText) : requestQuestion(reference),
     },
   };
 
@@ -115,7 +138,7 @@ export function buildRequestMessage(details: RequestDetails): RequestMessage {
     (title ? ` ${escapeAndTruncate(title, MAX_COMMIT_TITLE)}` : "");
   const fieldTexts: Array<[string, string]> = [
     ["Repository", linkOrText(repoUrl, reference.repository)],
-    ["Environment", escapeAndTruncate(reference.environment, MAX_INLINE)],
+    ["Environment", environmentField(reference.environment)],
     [
       "Workflow",
       linkOrText(runUrl(server, reference), truncate(details.workflow || "workflow", MAX_INLINE)) + attempt,
@@ -136,12 +159,35 @@ export function buildRequestMessage(details: RequestDetails): RequestMessage {
 
   const blocks: KnownBlock[] = [header, fields];
 
-  const custom = details.message?.trim();
+  if (details.approval) {
+    blocks.push({
+      type: "context",
+      block_id: MESSAGE_BLOCK_IDS.approval,
+      elements: [{ type: "mrkdwn", text: approvalLine(details.approval) }],
+    });
+  }
+  if (details.changes) {
+    blocks.push({
+      type: "section",
+      block_id: MESSAGE_BLOCK_IDS.changes,
+      text: {
+        type: "mrkdwn",
+        text: truncate(changesText(details.changes, reference.environment), SLACK_LIMITS.sectionText),
+      },
+    });
+  }
+
+  const custom =
+    view.workflowText !== undefined
+      ? view.workflowText
+      : details.message?.trim()
+        ? escapeAndTruncate(details.message.trim(), MAX_CUSTOM_MESSAGE - WORKFLOW_TEXT_LABEL.length - 1)
+        : "";
   if (custom) {
     blocks.push({
       type: "section",
       block_id: MESSAGE_BLOCK_IDS.message,
-      text: { type: "mrkdwn", text: escapeAndTruncate(custom, MAX_CUSTOM_MESSAGE) },
+      text: { type: "mrkdwn", text: truncate(`${WORKFLOW_TEXT_LABEL}\n${custom}`, MAX_CUSTOM_MESSAGE) },
     });
   }
 
@@ -201,15 +247,18 @@ export function buildRequestMessage(details: RequestDetails): RequestMessage {
   };
   blocks.push(actions);
 
+  const poster = details.origin === "app" ? "posted by slack-deploy-gate for the environment's policy" : "";
+  const footerText = [
+    `Request \`${reference.requestId}\` · ${reference.mode} mode · slack-deploy-gate`,
+    poster,
+    view.footerNote ?? "",
+  ]
+    .filter(Boolean)
+    .join(" · ");
   const footer: ContextBlock = {
     type: "context",
     block_id: BLOCK_IDS.footer,
-    elements: [
-      {
-        type: "mrkdwn",
-        text: `Request \`${reference.requestId}\` · ${reference.mode} mode · slack-deploy-gate`,
-      },
-    ],
+    elements: [{ type: "mrkdwn", text: truncate(footerText, SLACK_LIMITS.sectionText) }],
   };
   blocks.push(footer);
 
@@ -286,4 +335,214 @@ function mentionLine(mentions: string[]): string {
 
 function trimSlash(url: string): string {
   return url.replace(/\/+$/, "");
+}
+
+// ---- What an approver sees before clicking: who may approve, by when, and what changed ----
+
+/** A date each reader sees in their own time zone; the ISO text where Slack cannot format it. */
+export function slackDate(at: Date, format = "{date_short_pretty} at {time}"): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^${format}|${at.toISOString()}>`;
+}
+
+/** `24 h`, `30 min`, `7 days`: a duration as the policy's `expire-after` gives it. */
+export function describeDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = minutes / 60;
+  if (hours < 48 && Number.isInteger(hours)) return `${hours} h`;
+  const days = hours / 24;
+  if (Number.isInteger(days)) return `${days} day${days === 1 ? "" : "s"}`;
+  return `${Math.round(hours)} h`;
+}
+
+/** Shown approvers; the rest are counted. */
+const SHOWN_APPROVERS = 10;
+
+/** `Needs 2 approvals from @release-managers, @jane · Expires today at 17:00 (24 h after it was asked)` */
+export function approvalLine(approval: ApprovalSummary): string {
+  const names = approval.approvers.slice(0, SHOWN_APPROVERS).map(approverName);
+  const more = approval.approvers.length - names.length;
+  const who = names.length
+    ? ` from ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`
+    : " (the policy names nobody, so nobody can approve)";
+  const count = approval.required === 1 ? "1 approval" : `${approval.required} approvals`;
+  let line = `:busts_in_silhouette: Needs ${count}${who}`;
+  if (approval.expiresAt) {
+    const after = approval.expireAfterMs
+      ? ` (${describeDuration(approval.expireAfterMs)} after it was asked)`
+      : "";
+    line += ` · :alarm_clock: Expires ${slackDate(new Date(approval.expiresAt))}${after}`;
+  }
+  return truncate(line, SLACK_LIMITS.sectionText);
+}
+
+function approverName(name: ApproverName): string {
+  switch (name.kind) {
+    case "user":
+      return USER_ID.test(name.id) ? `<@${name.id}>` : escapeMrkdwn(name.id);
+    case "group":
+      return GROUP_ID.test(name.id) ? `<!subteam^${name.id}>` : escapeMrkdwn(name.id);
+    case "github_user":
+      return escapeMrkdwn(`@${name.login}`);
+    case "github_team":
+      return escapeMrkdwn(`@${name.org}/${name.slug}`);
+  }
+}
+
+/** The "what changed" section, from what GitHub said (every name escaped, links only to GitHub's URLs). */
+export function changesText(changes: Changes, environment: string): string {
+  const env = escapeAndTruncate(environment, MAX_INLINE);
+  const short = (sha: string) => `\`${sha.slice(0, 7)}\``;
+  const compare = (url: string | null) => (url ? ` · ${linkOrText(url, "compare")}` : "");
+  switch (changes.kind) {
+    case "first":
+      return `:new: *First deployment to ${env}*: there is no earlier successful deployment to compare with.`;
+    case "same":
+      return `:repeat: *Already deployed*: this commit has been running in ${env} since ${slackDate(new Date(changes.since.at))}.`;
+    case "ahead": {
+      const plural = changes.count === 1 ? "commit" : "commits";
+      const head = `:package: *${changes.count} ${plural} since the last deployment* to ${env} (${short(changes.since.sha)}, ${slackDate(new Date(changes.since.at))})${compare(changes.compareUrl)}`;
+      return `${head}${commitList(changes.commits, changes.count)}`;
+    }
+    case "behind": {
+      const plural = changes.count === 1 ? "commit" : "commits";
+      return `:rewind: *Rolls back ${changes.count} ${plural}*: ${env} runs ${short(changes.since.sha)} (since ${slackDate(new Date(changes.since.at))}), which is newer than this commit${compare(changes.compareUrl)}.`;
+    }
+    case "rewritten": {
+      const deployed = `the deployed commit ${short(changes.since.sha)}`;
+      if (changes.ahead === null) {
+        return `:warning: *History rewritten*: GitHub no longer has ${deployed} (a force-push removed it), so what changed cannot be listed.`;
+      }
+      const head = `:warning: *History rewritten*: ${deployed} is not in this commit's history (a force-push, or another branch): ${changes.ahead} new, ${changes.behind} deployed ${changes.behind === 1 ? "commit" : "commits"} dropped${compare(changes.compareUrl)}`;
+      return `${head}${commitList(changes.commits, changes.ahead)}`;
+    }
+    case "unknown":
+      return `:grey_question: What changed since the last deployment is unknown: ${escapeAndTruncate(changes.reason, MAX_INLINE)}.`;
+  }
+}
+
+function commitList(
+  commits: readonly { sha: string; title: string; author: string | null }[],
+  total: number,
+): string {
+  const lines = commits.slice(0, SHOWN_COMMITS).map((c) => {
+    const by = c.author ? ` — ${escapeAndTruncate(c.author, 100)}` : "";
+    return `\n• \`${c.sha.slice(0, 7)}\` ${escapeAndTruncate(c.title || "(no title)", MAX_COMMIT_TITLE)}${by}`;
+  });
+  const more = total - lines.length;
+  return lines.join("") + (more > 0 ? `\n… and ${more} more` : "");
+}
+
+// ---- Reading a posted message back: what it states, and the workflow's own words ----
+
+/** What a posted request message states in the places the shared builder writes them. */
+export interface StatedFacts {
+  header: string | undefined;
+  /** The repository link's label. */
+  repository: string | undefined;
+  /** The Environment field's text as posted (escaped mrkdwn): compare with `environmentField`. */
+  environment: string | undefined;
+  runId: number | undefined;
+  runAttempt: number | undefined;
+  sha: string | undefined;
+  /** Block ids the builder never writes (content someone else added). */
+  foreign: string[];
+}
+
+const KNOWN_BLOCK_IDS = new Set<string>([
+  ...Object.values(MESSAGE_BLOCK_IDS),
+  BLOCK_IDS.actions,
+  BLOCK_IDS.footer,
+  DISPATCH_BLOCK_ID,
+]);
+
+/** Reads a posted message's header and fields (as `buildRequestMessage` lays them out). */
+export function readStatedFacts(blocks: readonly unknown[]): StatedFacts {
+  const stated: StatedFacts = {
+    header: undefined,
+    repository: undefined,
+    environment: undefined,
+    runId: undefined,
+    runAttempt: undefined,
+    sha: undefined,
+    foreign: [],
+  };
+  for (const raw of blocks) {
+    const block = raw as { type?: unknown; block_id?: unknown; text?: { text?: unknown }; fields?: unknown };
+    const id = typeof block.block_id === "string" ? block.block_id : "";
+    if (!KNOWN_BLOCK_IDS.has(id) && !isStatusId(id)) {
+      stated.foreign.push(id || String(block.type ?? "?"));
+      continue;
+    }
+    if (id === MESSAGE_BLOCK_IDS.header && typeof block.text?.text === "string")
+      stated.header = block.text.text;
+    if (id !== MESSAGE_BLOCK_IDS.fields || !Array.isArray(block.fields)) continue;
+    for (const field of block.fields as { text?: unknown }[]) {
+      if (typeof field?.text !== "string") continue;
+      const match = /^\*([^*\n]+)\*\n([\s\S]*)$/.exec(field.text);
+      if (!match) continue;
+      const [, label, value = ""] = match;
+      switch (label) {
+        case "Repository":
+          stated.repository = unescapeMrkdwn(linkLabel(value));
+          break;
+        case "Environment":
+          stated.environment = value;
+          break;
+        case "Workflow": {
+          const run = /\/actions\/runs\/(\d{1,19})(?:\/attempts\/(\d{1,6}))?\|/.exec(value);
+          if (run) {
+            stated.runId = Number(run[1]);
+            stated.runAttempt = run[2] ? Number(run[2]) : 1;
+          }
+          break;
+        }
+        case "Commit": {
+          const commit = /\/commit\/([0-9a-f]{40})\|/.exec(value);
+          if (commit) stated.sha = commit[1];
+          break;
+        }
+      }
+    }
+  }
+  return stated;
+}
+
+/** The parts of a posted message that are the workflow's: its text (made safe again) and its pings. */
+export function workflowParts(blocks: readonly unknown[]): { text: string | undefined; mentions: string[] } {
+  let text: string | undefined;
+  const mentions: string[] = [];
+  for (const raw of blocks) {
+    const block = raw as { block_id?: unknown; text?: { text?: unknown } };
+    const body = typeof block.text?.text === "string" ? block.text.text : undefined;
+    if (body === undefined) continue;
+    if (block.block_id === MESSAGE_BLOCK_IDS.message) {
+      const bare = body.startsWith(`${WORKFLOW_TEXT_LABEL}\n`)
+        ? body.slice(WORKFLOW_TEXT_LABEL.length + 1)
+        : body;
+      // The builder escapes every `<` and `>`; any left are someone else's links or pings.
+      text = bare.replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    }
+    if (block.block_id === MESSAGE_BLOCK_IDS.mentions) {
+      for (const match of body.matchAll(/<@([UW][A-Z0-9]{2,20})>|<!subteam\^(S[A-Z0-9]{2,20})>/g)) {
+        const id = match[1] ?? match[2];
+        if (id && !mentions.includes(id)) mentions.push(id);
+      }
+    }
+  }
+  return { text, mentions };
+}
+
+function linkLabel(value: string): string {
+  const link = /^<[^|<>]+\|([^<>]*)>$/.exec(value.trim());
+  return link ? (link[1] ?? "") : value.trim();
+}
+
+function unescapeMrkdwn(text: string): string {
+  return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
+}
+
+function isStatusId(id: string): boolean {
+  return id === BLOCK_IDS.status || NUMBERED_STATUS_ID.test(id);
 }

@@ -8,12 +8,12 @@ import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
+import { createFakeDeployments, type FakeDeployments } from "./github-deployments.js";
 import { createManifestFlow, type ManifestRegistration } from "./github-manifest.js";
-import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { createOAuthFlow, type OAuthFlow } from "./github-oauth.js";
+import { type AppIdentity, clientId, type Urls } from "./github-objects.js";
 import { githubOpenApi } from "./github-openapi.js";
 import { GitHubPeople, peopleHandlers } from "./github-people.js";
-import { RepositoryAccess, userAccessHandlers } from "./github-user-access.js";
 import {
   type Call,
   type Dispatch,
@@ -25,6 +25,7 @@ import {
   type RouteContext,
 } from "./github-routes.js";
 import { fakeSha, GitHubState, type NewRun, type RunState } from "./github-state.js";
+import { RepositoryAccess, userAccessHandlers } from "./github-user-access.js";
 import * as webhooks from "./github-webhooks.js";
 
 export type { Dispatch, Review } from "./github-routes.js";
@@ -80,6 +81,8 @@ export interface FakeGitHub {
   access: RepositoryAccess;
   /** The App's user authorization, OAuth web flow (github-oauth.ts): client id and secret, callback URLs. */
   oauth: OAuthFlow;
+  /** Deployments and their statuses, commit ancestry, a run's jobs and their annotations (github-deployments.ts). */
+  deployments: FakeDeployments;
   addInstallation(i: { id: number; account: string; repositories: string[] }): void;
   /** A workflow's GITHUB_TOKEN for one repository (what `staticTokens` gives at start). */
   addStaticToken(token: string, repository: string): void;
@@ -183,7 +186,16 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     people,
     violations,
   });
+  const deployments = createFakeDeployments({
+    state,
+    urls,
+    pushedAt: (fullName) => {
+      const repo = state.repository(fullName);
+      return repo?.commits.at(-1)?.date ?? repo?.createdAt ?? new Date().toISOString();
+    },
+  });
   const operations: Record<string, (typeof handlers)[string]> = {
+    ...deployments.handlers,
     ...handlers,
     ...manifestFlow.handlers,
     ...peopleHandlers(people),
@@ -368,6 +380,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     people,
     access,
     oauth,
+    deployments: deployments.fake,
     addInstallation: (i) => state.addInstallation(i),
     addStaticToken: (token, repository) => auth.addStaticToken(token, repository),
     addRepository: (r) => state.addRepository(r),
