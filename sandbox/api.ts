@@ -1,13 +1,19 @@
 // What the sandbox page can do, done the way the real systems would do it: a deployment is a run in
 // the fake GitHub plus the real Action run as a workflow step; a click is a signed Slack interaction
 // built from the message the fake Slack holds; a policy change is a commit plus a `push` webhook.
-import { readPolicy, resolveEnvironment, slackUsersForGithubLogin } from "../app/policy/index.js";
+import {
+  formatProblem,
+  readPolicy,
+  resolveEnvironment,
+  slackUsersForGithubLogin,
+} from "../app/policy/index.js";
 import { type Refusal, refusalForForm } from "../app/sentences.js";
 import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import type { RunningFakes } from "../testkit/fakes/serve.js";
 import type { FakeEphemeral, FakeMessage } from "../testkit/fakes/slack.js";
 import { runStep, type StepContext, startStep } from "../testkit/helpers/action-step.js";
+import { slashCommand } from "../testkit/helpers/link-flow.js";
 import { runActionStep } from "../testkit/helpers/processes.js";
 import {
   blockActionsPayload,
@@ -93,7 +99,10 @@ export interface SandboxState {
   >;
 }
 
-export type PolicySaved = { saved: true; pushStatus: number } | { saved: false; refusal: string };
+/** `warnings`: what the App's validation says of a valid policy (approvers it could not identify). */
+export type PolicySaved =
+  | { saved: true; pushStatus: number; warnings: string[] }
+  | { saved: false; refusal: string };
 
 export interface SandboxApi {
   state(): SandboxState;
@@ -118,6 +127,11 @@ export interface SandboxApi {
   resetPolicy(): Promise<PolicySaved>;
   /** Reads the default policy's rules for the labels; call once before serving the page. */
   ready(): Promise<void>;
+  /**
+   * `/deploy-gate <text>` typed by `user` in #deploys: the signed slash command goes to the App, and
+   * its answer shows in the channel as Slack shows it, to that person only (with the link button).
+   */
+  command(user: string, text: string): Promise<{ status: number }>;
 }
 
 export function createSandboxApi(deps: {
@@ -222,10 +236,26 @@ export function createSandboxApi(deps: {
     rules = checked.rules;
     // GitHub sends `push` when the default branch changes; the App drops its cached policy on it.
     const push = await github.sendWebhook("push", github.pushPayload(REPOSITORY, [POLICY_PATH]));
-    return { saved: true, pushStatus: push.status };
+    return { saved: true, pushStatus: push.status, warnings: checked.warnings };
   }
 
   return {
+    async command(user, text) {
+      const who = person(user);
+      if (!/^(link|unlink|whoami|help)?$/.test(text)) throw new SandboxError("try link, whoami or unlink");
+      const reply = await slashCommand(appUrl, signingSecret, who.id, text, { channelId: CHANNEL_ID });
+      if (reply.status !== 200) throw new SandboxError(`the App answered ${reply.status}`, 502);
+      const seconds = Date.now() / 1000;
+      slack.ephemerals.push({
+        channel: CHANNEL_ID,
+        user: who.id,
+        text: reply.text ?? "",
+        blocks: reply.blocks ?? [],
+        ts: `${Math.floor(seconds)}.${String(Math.floor((seconds % 1) * 1e6)).padStart(6, "0")}`,
+      });
+      return { status: reply.status };
+    },
+
     state() {
       const top = slack.messages.filter((m) => !m.thread_ts);
       return {
@@ -420,7 +450,9 @@ export function createSandboxApi(deps: {
   };
 }
 
-type PolicyCheck = { ok: true; rules: SandboxState["rules"] } | { ok: false; sentence: string };
+type PolicyCheck =
+  | { ok: true; rules: SandboxState["rules"]; warnings: string[] }
+  | { ok: false; sentence: string };
 
 /** The App's policy loader (app/policy) run on `text` as if GitHub served it as the file. */
 async function checkPolicy(text: string): Promise<PolicyCheck> {
@@ -462,7 +494,7 @@ async function checkPolicy(text: string): Promise<PolicyCheck> {
       allowSelfApproval: found.allowSelfApproval,
     };
   }
-  return { ok: true, rules: result };
+  return { ok: true, rules: result, warnings: loaded.policy.warnings.map(formatProblem) };
 }
 
 /**

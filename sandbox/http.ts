@@ -59,6 +59,8 @@ export async function listenSandbox(options: { port: number; publicDir: string }
       },
       "PUT /api/policy": (body) => api.savePolicy(typeof body.text === "string" ? body.text : ""),
       "POST /api/policy/reset": () => api.resetPolicy(),
+      "POST /api/command": (body) =>
+        api.command(text(body, "user"), typeof body.text === "string" ? body.text : ""),
     };
   }
 

@@ -18,6 +18,8 @@ import {
   DEFAULT_POLICY,
   DISPATCH_WORKFLOW,
   DISPATCH_WORKFLOW_PATH,
+  GITHUB_ACCOUNTS,
+  GITHUB_TEAM,
   INSTALLATION_ID,
   PEOPLE,
   POLICY_PATH,
@@ -106,6 +108,10 @@ async function main(): Promise<void> {
     account: REPOSITORY.split("/")[0] as string,
     repositories: [REPOSITORY],
   });
+  // People on GitHub, a team the policy names, and GitHub sign-in coming back to the App (linking).
+  for (const login of GITHUB_ACCOUNTS) fakes.github.people.setOrgMember(GITHUB_TEAM.org, login);
+  fakes.github.people.addTeam(GITHUB_TEAM.org, GITHUB_TEAM.slug, GITHUB_TEAM.members);
+  fakes.github.oauth.callbackUrls = [`${appUrl}/github/link/callback`];
 
   try {
     await ensureBuilt(["app", "action"], { log: (line) => process.stdout.write(`Building: ${line}…\n`) });
@@ -129,6 +135,11 @@ async function main(): Promise<void> {
       logLevel: process.env.LOG_LEVEL ?? "warn",
       sweepIntervalMs: 2000,
       echo: process.env.SANDBOX_ECHO_APP === "1",
+      env: {
+        GITHUB_CLIENT_ID: fakes.github.oauth.clientId,
+        GITHUB_CLIENT_SECRET: fakes.github.oauth.clientSecret,
+        PUBLIC_URL: appUrl,
+      },
     });
   } catch (error) {
     return failStart(`the App did not start: ${(error as Error).message}`);

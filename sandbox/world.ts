@@ -36,6 +36,13 @@ jobs:
 /** The GitHub login that triggers every simulated run. */
 export const TRIGGERING_LOGIN = "dana-dev";
 export const RELEASE_GROUP = { id: "S0RELEASE", handle: "release-managers" };
+/**
+ * People on the fake GitHub, and a team of the repository's organization that the policy names for
+ * staging: Olivia is in it, so once she links her GitHub account ("Link GitHub account") she may
+ * approve staging although the policy never names her Slack account.
+ */
+export const GITHUB_ACCOUNTS = ["alice-gh", "bob-gh", TRIGGERING_LOGIN, "olivia-gh"];
+export const GITHUB_TEAM = { org: "acme", slug: "webshop-deployers", members: ["alice-gh", "olivia-gh"] };
 
 export interface Person {
   id: string;
@@ -75,6 +82,7 @@ environments:
   staging:
     approvers:
       users: [U0ALICE, U0BOB, U0DANA]
+      github-teams: [${GITHUB_TEAM.org}/${GITHUB_TEAM.slug}]  # and its members, once linked
     required-approvals: 1
 github-users:                     # Slack user -> GitHub login
   U0ALICE: alice-gh

@@ -230,4 +230,41 @@ describe("the sandbox in a browser", () => {
     await clickButton(runId, "Approve", /Approve this deployment\?/);
     await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
   });
+
+  it("links Olivia's GitHub account through GitHub's sign-in, and the team the policy names lets her approve staging", async () => {
+    const runId = await startDeployment("staging");
+    await messageFor(runId).waitFor();
+    await actAs("Olivia");
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    // Unknown on GitHub, and staging names a GitHub team: refused, with a link button only she sees.
+    const refusal = page
+      .locator("#feed article.ephemeral", { hasText: "not linked to a GitHub account" })
+      .last();
+    await refusal.waitFor();
+    await screenshot("link-offered", refusal);
+
+    const [signIn] = await Promise.all([
+      page.context().waitForEvent("page"),
+      refusal.locator("a.bk-button", { hasText: "Link your GitHub account" }).click(),
+    ]);
+    await signIn.locator("#continue").click();
+    // GitHub's sign-in page: "link as…" the account that is in the team.
+    await signIn.locator("#login").selectOption("olivia-gh");
+    await signIn.screenshot({ path: join(OUTPUT, "sandbox-link-as.png"), fullPage: true });
+    await signIn.locator("#authorize").click();
+    await signIn.locator("#outcome").waitFor();
+    expect(await signIn.locator("#outcome").textContent()).toContain("linked to GitHub @olivia-gh");
+    await signIn.close();
+
+    await clickButton(runId, "Approve", /Approve this deployment\?/);
+    await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
+    expect(await runCard(runId).locator(".review").textContent()).toMatch(/Approved by @olivia-gh via Slack/);
+    await screenshot("team-member-approved", messageFor(runId));
+
+    // "Link GitHub account…" types /deploy-gate link: the App's answer shows her current link.
+    await page.click("#link-github");
+    const answer = page.locator("#feed article.ephemeral", { hasText: "To link another GitHub account" });
+    await answer.waitFor();
+    expect(await answer.textContent()).toContain("@olivia-gh");
+  });
 });

@@ -1,6 +1,6 @@
 // The link flow's pages: plain HTML in the sandbox's look, nothing loaded from elsewhere, every value
 // escaped. Served with headers that keep them out of frames (the Continue button cannot be clickjacked),
-// out of caches and out of Referer headers (the URL carries a ticket).
+// out of caches and out of other sites' Referer headers (the URL carries a ticket).
 import type { ServerResponse } from "node:http";
 
 export function escapeHtml(text: string): string {
@@ -50,7 +50,9 @@ export function sendPage(
   const headers: Record<string, string | string[]> = {
     "content-type": "text/html; charset=utf-8",
     "cache-control": "no-store",
-    "referrer-policy": "no-referrer",
+    // Never to another origin (the URL carries a ticket); to the App itself, so its form post carries
+    // an Origin header (under no-referrer, browsers send "Origin: null").
+    "referrer-policy": "same-origin",
     "x-frame-options": "DENY",
     "x-content-type-options": "nosniff",
     // A form post may be answered by a redirect to GitHub: form-action must allow its origin too.

@@ -411,8 +411,10 @@ async function savePolicy(path, method, body) {
       return;
     }
     policyDirty = false;
+    // A valid policy may still surprise: the App's warnings (approvers it cannot identify on GitHub).
+    const warnings = result.warnings?.length ? ` Warning: ${result.warnings.join(" · ")}` : "";
     $("policy-status").textContent =
-      `Saved to main; GitHub sent a push webhook and the App answered ${result.pushStatus}. It applies to the next click.`;
+      `Saved to main; GitHub sent a push webhook and the App answered ${result.pushStatus}. It applies to the next click.${warnings}`;
     await refresh();
     $("policy").value = state.policy;
   } catch (error) {
@@ -424,6 +426,11 @@ $("save-policy").addEventListener("click", () =>
   savePolicy("/api/policy", "PUT", { text: $("policy").value }),
 );
 $("reset-policy").addEventListener("click", () => savePolicy("/api/policy/reset", "POST", {}));
+// `/deploy-gate link` as the current person: the App's answer (with its link button) shows in the feed.
+$("link-github").addEventListener("click", async () => {
+  await api("POST", "/api/command", { user: currentUser, text: "link" });
+  await refresh();
+});
 
 document.addEventListener("keydown", (event) => {
   if (event.key === "Escape" && !$("confirm").hidden) $("confirm-deny").click();

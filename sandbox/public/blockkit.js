@@ -197,6 +197,10 @@ function textObject(object, ctx) {
 
 function button(element, blockId) {
   const style = element.style === "primary" ? "primary" : element.style === "danger" ? "danger" : "default";
+  // A link button: Slack opens its URL in the browser (here, a new tab).
+  if (typeof element.url === "string" && isSafeUrl(element.url)) {
+    return `<a class="bk-button bk-${style}" href="${escapeHtml(element.url)}" target="_blank" rel="noopener noreferrer" data-action-id="${escapeHtml(element.action_id ?? "")}">${escapeHtml(element.text?.text ?? "")}</a>`;
+  }
   return `<button type="button" class="bk-button bk-${style}" data-action-id="${escapeHtml(element.action_id ?? "")}" data-block-id="${escapeHtml(blockId ?? "")}">${escapeHtml(element.text?.text ?? "")}</button>`;
 }
 
