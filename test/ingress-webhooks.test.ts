@@ -165,6 +165,9 @@ describe("deliveries the App uses", () => {
         runAttempt: 1,
         conclusion: "cancelled",
         installationId: INSTALLATION,
+        startedAt: expect.any(String),
+        completedAt: expect.any(String),
+        htmlUrl: `${github.url}/${REPO}/actions/runs/${run}`,
       },
     ]);
   });

@@ -31,9 +31,51 @@ export interface RunCompleted {
   runAttempt: number;
   conclusion: string | null;
   installationId: number | null;
+  /** When this attempt started and when the run last changed (its end), ISO 8601, where GitHub says. */
+  startedAt: string | null;
+  completedAt: string | null;
+  htmlUrl: string | null;
 }
 
-export type GitHubEvent = GateRequested | DefaultBranchPush | RunCompleted;
+/**
+ * `deployment_review` approved or rejected: a required reviewer of the environment acted in GitHub's
+ * own UI (where the environment has required reviewers beside this App's rule).
+ */
+export interface DeploymentReviewed {
+  name: "deployment_reviewed";
+  deliveryId: string;
+  repository: string;
+  runId: number;
+  runAttempt: number;
+  state: "approved" | "rejected";
+  /** The environments the review covered (one review can cover several jobs' environments). */
+  environments: string[];
+  /** Who reviewed, as GitHub names them. */
+  login: string | null;
+  comment: string | null;
+  installationId: number | null;
+}
+
+/**
+ * `workflow_job` waiting or in_progress for a job that deploys to an environment: the job is held at
+ * the environment (`waiting`) or has started (`in_progress`). Jobs without an environment never get
+ * this far: the ingress drops them.
+ */
+export interface DeployJob {
+  name: "deploy_job";
+  deliveryId: string;
+  repository: string;
+  runId: number;
+  runAttempt: number;
+  status: "waiting" | "in_progress";
+  environment: string;
+  jobName: string;
+  /** Who GitHub says set it going (the delivery's sender). */
+  login: string | null;
+  installationId: number | null;
+}
+
+export type GitHubEvent = GateRequested | DefaultBranchPush | RunCompleted | DeploymentReviewed | DeployJob;
 
 export interface GitHubEventHandler {
   handle(event: GitHubEvent): Promise<void>;

@@ -6,9 +6,40 @@ import type { GitHubEvent } from "../github/events.js";
 /** The `X-GitHub-Event` names the App acts on; every other event is dropped before its JSON is parsed. */
 export const USED_EVENTS: ReadonlySet<string> = new Set([
   "deployment_protection_rule",
+  "deployment_review",
   "push",
+  "workflow_job",
   "workflow_run",
 ]);
+
+/** The actions the App acts on, per event; a delivery with any other action is dropped unparsed. */
+const USED_ACTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
+  deployment_protection_rule: new Set(["requested"]),
+  deployment_review: new Set(["approved", "rejected"]),
+  workflow_job: new Set(["waiting", "in_progress"]),
+  workflow_run: new Set(["completed"]),
+};
+
+// GitHub writes `action` first; reading it from the start of the text skips parsing the rest.
+const LEADING_ACTION = /^\s*\{\s*"action"\s*:\s*"([a-z_]{1,40})"/;
+
+/**
+ * Whether a verified delivery can be dropped without parsing it, and why: the noisy events
+ * (`workflow_job`, `workflow_run`) arrive by the thousand an hour in a large organization, and almost
+ * all of them are actions the App does not use, or jobs that deploy nowhere. Errs towards parsing: a
+ * payload that does not start as GitHub's do is parsed and judged in full.
+ */
+export function skipUnparsed(name: string, text: string): string | undefined {
+  const actions = USED_ACTIONS[name];
+  if (!actions) return undefined;
+  const action = LEADING_ACTION.exec(text.slice(0, 200))?.[1];
+  if (action !== undefined && !actions.has(action)) return `${name} "${action}" is not used`;
+  // A job that deploys to an environment carries a `deployment` key; a name or step that merely says
+  // "deployment" is escaped inside a string (\"deployment\":) and does not match this.
+  if (name === "workflow_job" && !text.includes('"deployment":'))
+    return "a job that deploys to no environment";
+  return undefined;
+}
 
 export class WebhookPayloadError extends Error {
   override name = "WebhookPayloadError";
@@ -32,6 +63,14 @@ export function parseWebhook(name: string, deliveryId: string, payload: unknown)
       return push(deliveryId, root);
     case "workflow_run":
       return root.action === "completed" ? runCompleted(deliveryId, root) : ignored(name, root.action);
+    case "deployment_review":
+      return root.action === "approved" || root.action === "rejected"
+        ? deploymentReviewed(deliveryId, root, root.action)
+        : ignored(name, root.action);
+    case "workflow_job":
+      return root.action === "waiting" || root.action === "in_progress"
+        ? deployJob(deliveryId, root, root.action)
+        : ignored(name, root.action);
     default:
       return { kind: "ignored", reason: `event "${name.slice(0, 60)}" is not used` };
   }
@@ -93,14 +132,135 @@ function runCompleted(deliveryId: string, root: Record<string, unknown>): Parsed
     run.conclusion === null || run.conclusion === undefined
       ? null
       : string(run.conclusion, "workflow_run.conclusion", 64);
-  const installationId =
-    root.installation === undefined || root.installation === null
-      ? null
-      : positiveInteger(object(root.installation, "installation").id, "installation.id");
   return {
     kind: "event",
-    event: { name: "run_completed", deliveryId, repository, runId, runAttempt, conclusion, installationId },
+    event: {
+      name: "run_completed",
+      deliveryId,
+      repository,
+      runId,
+      runAttempt,
+      conclusion,
+      installationId: optionalInstallation(root),
+      startedAt: optionalDate(run.run_started_at, "workflow_run.run_started_at"),
+      completedAt: optionalDate(run.updated_at, "workflow_run.updated_at"),
+      htmlUrl: optionalUrl(run.html_url, "workflow_run.html_url"),
+    },
   };
+}
+
+function deploymentReviewed(
+  deliveryId: string,
+  root: Record<string, unknown>,
+  state: "approved" | "rejected",
+): ParsedWebhook {
+  const repository = fullName(root.repository);
+  const run = object(root.workflow_run, "workflow_run");
+  const runId = positiveInteger(run.id, "workflow_run.id");
+  const runAttempt = positiveInteger(run.run_attempt, "workflow_run.run_attempt");
+  const jobs: unknown[] = [];
+  if (root.workflow_job_run !== undefined && root.workflow_job_run !== null) jobs.push(root.workflow_job_run);
+  if (Array.isArray(root.workflow_job_runs)) jobs.push(...root.workflow_job_runs.slice(0, 100));
+  const environments = [
+    ...new Set(jobs.map((job, i) => environmentName(object(job, `workflow_job_runs[${i}]`).environment))),
+  ];
+  if (environments.length === 0) throw new WebhookPayloadError("workflow_job_runs names no environment");
+  const approver = root.approver ?? root.sender;
+  const login =
+    approver === undefined || approver === null
+      ? null
+      : loginOf(object(approver, "approver").login, "approver.login");
+  const comment =
+    typeof root.comment === "string" && root.comment.trim() !== "" ? root.comment.slice(0, 1000) : null;
+  return {
+    kind: "event",
+    event: {
+      name: "deployment_reviewed",
+      deliveryId,
+      repository,
+      runId,
+      runAttempt,
+      state,
+      environments,
+      login,
+      comment,
+      installationId: optionalInstallation(root),
+    },
+  };
+}
+
+function deployJob(
+  deliveryId: string,
+  root: Record<string, unknown>,
+  status: "waiting" | "in_progress",
+): ParsedWebhook {
+  if (root.deployment === undefined || root.deployment === null) {
+    return { kind: "ignored", reason: "a job that deploys to no environment" };
+  }
+  const repository = fullName(root.repository);
+  const job = object(root.workflow_job, "workflow_job");
+  const runId = positiveInteger(job.run_id, "workflow_job.run_id");
+  const runAttempt = positiveInteger(job.run_attempt, "workflow_job.run_attempt");
+  const environment = environmentName(object(root.deployment, "deployment").environment);
+  const jobName = string(job.name, "workflow_job.name", 1000);
+  const sender = root.sender;
+  const login =
+    sender === undefined || sender === null ? null : loginOf(object(sender, "sender").login, "sender.login");
+  return {
+    kind: "event",
+    event: {
+      name: "deploy_job",
+      deliveryId,
+      repository,
+      runId,
+      runAttempt,
+      status,
+      environment,
+      jobName,
+      login,
+      installationId: optionalInstallation(root),
+    },
+  };
+}
+
+function environmentName(value: unknown): string {
+  const environment = string(value, "environment", 255);
+  if (environment.trim() !== environment) throw new WebhookPayloadError("environment has surrounding spaces");
+  return environment;
+}
+
+const LOGIN = /^[A-Za-z0-9][A-Za-z0-9-]{0,38}(?:\[bot\])?$/;
+
+/** A GitHub login (people, and apps as `name[bot]`). */
+function loginOf(value: unknown, path: string): string {
+  const login = string(value, path, 100);
+  if (!LOGIN.test(login)) throw new WebhookPayloadError(`${path} is not a GitHub login`);
+  return login;
+}
+
+function optionalInstallation(root: Record<string, unknown>): number | null {
+  return root.installation === undefined || root.installation === null
+    ? null
+    : positiveInteger(object(root.installation, "installation").id, "installation.id");
+}
+
+function optionalDate(value: unknown, path: string): string | null {
+  if (value === undefined || value === null) return null;
+  const text = string(value, path, 64);
+  if (Number.isNaN(Date.parse(text))) throw new WebhookPayloadError(`${path} is not a date`);
+  return new Date(text).toISOString();
+}
+
+function optionalUrl(value: unknown, path: string): string | null {
+  if (value === undefined || value === null) return null;
+  const text = string(value, path, 2048);
+  try {
+    const url = new URL(text);
+    if (url.protocol !== "https:" && url.protocol !== "http:") throw new Error("not http");
+  } catch {
+    throw new WebhookPayloadError(`${path} is not a URL`);
+  }
+  return text;
 }
 
 function ignored(name: string, action: unknown): ParsedWebhook {

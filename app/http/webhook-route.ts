@@ -10,7 +10,7 @@ import type { GitHubEventHandler } from "../github/events.js";
 import { throttledLog } from "../log-throttle.js";
 import { type BodySlots, readWithinLimits } from "./body-slots.js";
 import { answer } from "./respond.js";
-import { parseWebhook, USED_EVENTS, WebhookPayloadError } from "./webhook-events.js";
+import { parseWebhook, skipUnparsed, USED_EVENTS, WebhookPayloadError } from "./webhook-events.js";
 
 export const WEBHOOK_PATH = "/api/github/webhooks";
 /**
@@ -76,6 +76,11 @@ export function webhookRoute(options: WebhookRouteOptions) {
 
     const name = summary.event;
     if (!USED_EVENTS.has(name)) {
+      answer(res, 200, { text: "ignored" });
+      return true;
+    }
+    const skipped = skipUnparsed(name, text);
+    if (skipped !== undefined) {
       answer(res, 200, { text: "ignored" });
       return true;
     }
