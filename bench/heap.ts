@@ -1,5 +1,6 @@
 // `npx tsx bench/heap.ts [rate] [seconds]`: what holds the App's memory under the heaviest flood of
-// figure 5 (2,000 signed clicks a second by default, for 10 s, on SQLite). HEAP_APP_ENV (`K=V,K=V`)
+// figure 5 (2,000 signed clicks a second by default, for 10 s, on SQLite, or on PostgreSQL with
+// HEAP_BACKEND=postgres). HEAP_APP_ENV (`K=V,K=V`)
 // and HEAP_NODE_ARGS (space-separated) are passed to the App, to try a remedy. The App runs with
 // `--heapsnapshot-signal=SIGUSR2 --trace-gc`; a heap snapshot is taken when it is warm and idle, and
 // another halfway through the flood, after RSS has been read (writing a snapshot costs memory itself).
@@ -11,13 +12,14 @@ import { join } from "node:path";
 import { ensureBuilt } from "../testkit/build.js";
 import { loadStep } from "./app-figures.js";
 import { startAppProcess } from "./lib/app.js";
-import { createDatabase } from "./lib/database.js";
+import { type Backend, createDatabase } from "./lib/database.js";
 import { summarizeHeapSnapshot } from "./lib/heap-snapshot.js";
 import { startLoadWorker } from "./lib/load.js";
-import { rssMiB, sampleRss, sleep, stopAllChildren } from "./lib/process.js";
+import { sampleRss, sleep, stopAllChildren } from "./lib/process.js";
 import { startScene } from "./lib/scene.js";
 
 const rate = Number(process.argv[2] ?? 2000);
+const backend: Backend = process.env.HEAP_BACKEND === "postgres" ? "postgres" : "sqlite";
 const seconds = Number(process.argv[3] ?? 10);
 const log = (line: string) => process.stderr.write(`[heap] ${line}\n`);
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
@@ -71,7 +73,7 @@ function residentByMapping(pid: number): string {
     .join("; ");
 }
 
-async function snapshot(pid: number, dir: string, signal: () => void): Promise<string> {
+async function snapshot(dir: string, signal: () => void): Promise<string> {
   const before = new Set(readdirSync(dir).filter((f) => f.endsWith(".heapsnapshot")));
   signal();
   // The file appears at once and grows until written; done when its size stops changing.
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
   const scene = await startScene();
   const worker = await startLoadWorker();
   try {
-    const db = await createDatabase("sqlite", dir, "heap");
+    const db = await createDatabase(backend, dir, "heap");
     const app = await startAppProcess(scene, {
       name: "app-heap",
       databaseUrl: db.url,
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
     const idleParts = memoryParts(pid);
     const idleMappings = residentByMapping(pid);
     log(`idle: ${idleParts}; heap snapshot`);
-    const idleFile = await snapshot(pid, dir, () => app.child.process.kill("SIGUSR2"));
+    const idleFile = await snapshot(dir, () => app.child.process.kill("SIGUSR2"));
     const gcBefore = markCompacts(app.child.logPath).length;
 
     log(`flood: ${rate} clicks/s for ${seconds} s; snapshot halfway`);
@@ -142,7 +144,7 @@ async function main(): Promise<void> {
           floodParts = memoryParts(pid);
           floodMappings = residentByMapping(pid);
           beforeSnapshot = rss?.stop() ?? [];
-          floodFile = snapshot(pid, dir, () => app.child.process.kill("SIGUSR2"));
+          floodFile = snapshot(dir, () => app.child.process.kill("SIGUSR2"));
         });
       },
     });
@@ -153,11 +155,14 @@ async function main(): Promise<void> {
     const afterParts = memoryParts(pid);
     const afterMappings = residentByMapping(pid);
     await app.child.stop();
+    await db.drop();
 
     const idle = summarizeHeapSnapshot(idleFile);
     const flood = summarizeHeapSnapshot(floodPath);
     const out: string[] = [];
-    out.push(`\nThe App under ${rate} signed clicks/s for ${seconds} s (SQLite): what holds its memory\n`);
+    out.push(
+      `\nThe App under ${rate} signed clicks/s for ${seconds} s (${backend}): what holds its memory\n`,
+    );
     out.push(
       `load: ${step.ok} answered 2xx of ${step.sent}, p99 ${step.p99} ms, errors ${JSON.stringify(step.errorKinds)}`,
     );
