@@ -213,6 +213,10 @@ describe("dispatch mode", () => {
       triggeringActor: "dave",
       htmlUrl: "",
       headSha: SHA,
+      name: "Deploy",
+      headBranch: "main",
+      event: "push",
+      startedAt: null,
       readAt: new Date(),
     });
     expect(runRefusal("dispatch", run("completed", "success"))).toBeUndefined();

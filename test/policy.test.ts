@@ -145,6 +145,8 @@ describe("reading the file", () => {
       requiredApprovals: 2,
       allowSelfApproval: false,
       expireAfterMs: 24 * 3_600_000,
+      remindAfterMs: null,
+      channel: null,
     });
     expect(policy.environments.get("Staging")).toMatchObject({
       allowSelfApproval: true,
@@ -160,6 +162,8 @@ describe("reading the file", () => {
       requiredApprovals: 1,
       allowSelfApproval: false,
       expireAfterMs: 24 * 3_600_000,
+      remindAfterMs: null,
+      channel: null,
     });
     expect([...policy.githubUsers]).toEqual([
       ["U0123ABCD", "octocat"],

@@ -14,6 +14,12 @@ export interface RunInfo {
   triggeringActor: string | undefined;
   htmlUrl: string;
   headSha: string;
+  /** The workflow's name, the branch (or tag) and the event GitHub's run is for. */
+  name: string;
+  headBranch: string | null;
+  event: string;
+  /** When this attempt started. */
+  startedAt: Date | null;
   /** When this copy was read from GitHub. */
   readAt: Date;
 }
@@ -56,6 +62,10 @@ export function createRuns(): Runs {
             triggeringActor: data.triggering_actor?.login,
             htmlUrl: data.html_url,
             headSha: data.head_sha,
+            name: data.name ?? "",
+            headBranch: data.head_branch ?? null,
+            event: data.event,
+            startedAt: data.run_started_at ? new Date(data.run_started_at) : null,
             readAt: new Date(),
           };
           lastRead.set(k, run);

@@ -17,6 +17,7 @@ export const POLICY_DEFAULTS = {
 export const POLICY_LIMITS = {
   maxRequiredApprovals: 20,
   minExpireAfterMs: 60_000,
+  minRemindAfterMs: 60_000,
   maxExpireAfterMs: 30 * 24 * 60 * 60_000,
   /** Larger files are refused before they are parsed: a policy is a few lines. */
   maxFileBytes: 256 * 1024,
@@ -50,6 +51,10 @@ export interface EnvironmentRules {
   requiredApprovals: number;
   allowSelfApproval: boolean;
   expireAfterMs: number;
+  /** `remind-after`: a reminder in the request's thread this often while undecided (at most three). */
+  remindAfterMs: number | null;
+  /** `channel`: the App posts the request itself, here, when GitHub reaches the environment's gate. */
+  channel: string | null;
 }
 
 export interface GithubTeam {
@@ -76,5 +81,7 @@ export interface Policy {
 /** Slack IDs are upper-case letters and digits after a one-letter kind. */
 export const SLACK_USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 export const SLACK_GROUP_ID = /^S[A-Z0-9]{2,20}$/;
+/** Public (C…) and private (G…) channel IDs. */
+export const SLACK_CHANNEL_ID = /^[CG][A-Z0-9]{2,20}$/;
 /** GitHub logins: letters, digits and single inner hyphens, at most 39 characters. */
 export const GITHUB_LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/;

@@ -14,6 +14,7 @@ import {
   POLICY_LIMITS,
   type Policy,
   RESERVED_KEYS,
+  SLACK_CHANNEL_ID,
   SLACK_GROUP_ID,
   SLACK_USER_ID,
 } from "./types.js";
@@ -31,6 +32,8 @@ const ENVIRONMENT_KEYS = [
   "allow-self-approval",
   "expire-after",
   "require-linked-account",
+  "remind-after",
+  "channel",
 ] as const;
 const APPROVER_KEYS = ["users", "groups", "github-users", "github-teams"] as const;
 /** `org/team-slug`: the organization's login, then the team's slug. */
@@ -333,6 +336,43 @@ function validateEnvironment(
     }
   }
 
+  let remindAfterMs: number | null = null;
+  if (Object.hasOwn(value, "remind-after")) {
+    const raw = value["remind-after"];
+    const ms = typeof raw === "string" ? parseDuration(raw) : undefined;
+    if (raw === null) {
+      // An empty `remind-after:` sends no reminders, as leaving it out does.
+    } else if (ms === undefined) {
+      counting(
+        [...path, "remind-after"],
+        `must be a duration such as 30m, 4h or 1d (minutes, hours or days), found ${describe(raw)}`,
+      );
+    } else if (ms < POLICY_LIMITS.minRemindAfterMs) {
+      counting([...path, "remind-after"], `must be at least 1m, found ${raw as string}`);
+    } else if (ms >= expireAfterMs) {
+      counting(
+        [...path, "remind-after"],
+        `${raw as string} is not shorter than expire-after (${durationText(value["expire-after"], expireAfterMs)}): the request would expire before the first reminder`,
+      );
+    } else {
+      remindAfterMs = ms;
+    }
+  }
+
+  let channel: string | null = null;
+  if (Object.hasOwn(value, "channel")) {
+    const raw = value.channel;
+    if (raw === null) {
+      // An empty `channel:` leaves posting to the workflow, as leaving it out does.
+    } else if (typeof raw !== "string") {
+      counting([...path, "channel"], `must be a Slack channel ID such as C0123ABCD, found ${describe(raw)}`);
+    } else if (!SLACK_CHANNEL_ID.test(raw)) {
+      counting([...path, "channel"], channelProblem(raw));
+    } else {
+      channel = raw;
+    }
+  }
+
   let requireLinkedAccount = false;
   if (Object.hasOwn(value, "require-linked-account")) {
     const flag = value["require-linked-account"];
@@ -370,7 +410,25 @@ function validateEnvironment(
     requiredApprovals,
     allowSelfApproval,
     expireAfterMs,
+    remindAfterMs,
+    channel,
   };
+}
+
+function channelProblem(raw: string): string {
+  if (raw.startsWith("#")) {
+    return `"${clip(raw)}" is a channel name; use the channel's ID (C…), shown at the bottom of the channel's details: a name can change, an ID cannot`;
+  }
+  if (SLACK_CHANNEL_ID.test(raw.toUpperCase())) return `Slack IDs are upper case: write ${raw.toUpperCase()}`;
+  if (SLACK_USER_ID.test(raw) || SLACK_GROUP_ID.test(raw)) {
+    return `"${clip(raw)}" is a person or a user group, not a channel; give a channel ID (C…)`;
+  }
+  return `"${clip(raw)}" is not a Slack channel ID (C… or G… followed by letters and digits)`;
+}
+
+/** How the policy wrote a duration, or the default's words. */
+function durationText(raw: unknown, ms: number): string {
+  return typeof raw === "string" ? raw : `${Math.round(ms / 3_600_000)}h, the default`;
 }
 
 interface IdList {
