@@ -4,7 +4,7 @@
 // is escaped here, the same way as the Action's message, so nothing can ping a channel or forge a link.
 import { escapeMrkdwn } from "../common/mrkdwn.js";
 import type { Mode } from "../common/reference.js";
-import type { Decider, Decision } from "./store/types.js";
+import type { Closure, Decider, Decision, RunOutcome } from "./store/types.js";
 
 const esc = escapeMrkdwn;
 /** Slack user IDs come from Slack's verified payloads or the store, and match `[UW][A-Z0-9]+`. */
@@ -40,7 +40,11 @@ export type Refusal =
   | { kind: "identity_unknown"; environment: string; canLink: boolean }
   | { kind: "link_gone"; login: string; why: "deleted" | "suspended"; canLink: boolean }
   | { kind: "team_unreadable"; team: string; status: number }
-  | { kind: "expired" };
+  | { kind: "expired" }
+  // A request's life (app/requests/): closed without a decision, or a message that disagrees with its run.
+  | { kind: "closed"; closure: Closure }
+  | { kind: "message_mismatch"; problems: string[] }
+  | { kind: "superseded"; url: string | undefined };
 
 export function refusal(r: Refusal): string {
   return refusalIn(r, escapeMrkdwn);
@@ -93,6 +97,30 @@ function refusalIn(r: Refusal, esc: (text: string) => string): string {
       return `You triggered this run (as ${esc(r.login)}), and the policy does not allow self-approval for ${esc(r.environment)}. Another approver has to approve it.`;
     case "expired":
       return "This approval request has expired. Re-run the workflow to ask again.";
+    case "closed":
+      return `This request is closed: ${closureWords(r.closure, esc)}. Nothing was recorded.`;
+    case "message_mismatch":
+      return `This message does not match the run its buttons name (${r.problems.map(esc).join("; ")}), so nobody can approve it. Nothing was recorded; the message now shows what the buttons were for.`;
+    case "superseded":
+      return `Another request for this deployment was there first${r.url ? ` (${r.url})` : ""}: approve or reject it there. Nothing was recorded.`;
+  }
+}
+
+/** Why a request closed, as a clause ("rejected in GitHub by @octocat"). */
+function closureWords(closure: Closure, esc: (text: string) => string): string {
+  switch (closure.kind) {
+    case "rejected_in_github":
+      return `it was rejected in GitHub${closure.login ? ` by @${esc(closure.login)}` : ""}`;
+    case "bypassed":
+      return "the deployment went ahead without Slack approval (protection bypassed)";
+    case "run_finished":
+      return closure.conclusion === "cancelled"
+        ? "the run was cancelled"
+        : `the run finished (${esc(closure.conclusion ?? "completed")}) before anyone decided`;
+    case "mismatch":
+      return "its message does not match the run its buttons name";
+    case "superseded":
+      return "another request for this deployment was there first";
   }
 }
 
@@ -172,9 +200,13 @@ export function rejectionVote(user: string, reason: string): string {
 export type Applied = "applied" | "waiting_for_gate" | "applying" | "retrying" | "not_applied" | "unknown";
 
 export type RequestStatus =
-  | { kind: "progress"; approvers: string[]; required: number }
+  | { kind: "progress"; approvers: string[]; required: number; githubApprovals?: string[] }
+  /** Nobody has voted in Slack: no status line, unless required reviewers approved in GitHub. */
+  | { kind: "pending"; githubApprovals: string[] }
   | { kind: "expired"; at: Date }
   | { kind: "closed"; note: string }
+  /** Closed without a decision (app/requests/): GitHub moved on, or the message could not be trusted. */
+  | { kind: "closure"; closure: Closure; at: Date; url?: string }
   | {
       kind: "decided";
       decision: Decision;
@@ -189,7 +221,11 @@ export type RequestStatus =
 export function statusLine(status: RequestStatus): string {
   switch (status.kind) {
     case "progress":
-      return `:hourglass_flowing_sand: ${status.approvers.length} of ${status.required} approvals: ${mentions(status.approvers)}`;
+      return `:hourglass_flowing_sand: ${status.approvers.length} of ${status.required} approvals: ${mentions(status.approvers)}${githubProgress(status.githubApprovals ?? [])}`;
+    case "pending":
+      return githubProgress(status.githubApprovals).trimStart();
+    case "closure":
+      return closureLine(status.closure, status.at, status.url);
     case "expired":
       return `:alarm_clock: *Expired* ${when(status.at)}: no decision was made in time. Re-run the workflow to ask again.`;
     case "closed":
@@ -255,6 +291,10 @@ export function plainSummary(status: RequestStatus): string {
   switch (status.kind) {
     case "progress":
       return `${status.approvers.length} of ${status.required} approvals`;
+    case "pending":
+      return "Deployment approval requested";
+    case "closure":
+      return closureSummary(status.closure);
     case "expired":
       return "Approval request expired";
     case "closed":
@@ -343,4 +383,201 @@ export const notes = {
 function when(at: Date): string {
   const seconds = Math.floor(at.getTime() / 1000);
   return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
+}
+
+// ---- A request's life (app/requests/): what GitHub did, and what the message says about it ----
+
+/** Approvals given in GitHub's own UI: progress, never the decision this App's rule waits for. */
+function githubProgress(logins: readonly string[]): string {
+  if (logins.length === 0) return "";
+  const who = logins.map((l) => `@${esc(l)}`).join(", ");
+  return `\n:ballot_box_with_check: Approved in GitHub by ${who}; waiting for Slack approval.`;
+}
+
+function closureLine(closure: Closure, at: Date, url: string | undefined): string {
+  switch (closure.kind) {
+    case "rejected_in_github": {
+      const comment = closure.comment ? `\n>${esc(closure.comment).replace(/\n/g, "\n>")}` : "";
+      return `:x: *Rejected in GitHub*${closure.login ? ` by @${esc(closure.login)}` : ""} ${when(at)}: the deployment stopped, so nothing here can decide it.${comment}`;
+    }
+    case "bypassed": {
+      const job = closure.job ? `the \`${esc(closure.job)}\` job` : "the deploy job";
+      const who = closure.login ? ` (started by @${esc(closure.login)})` : "";
+      return `:warning: *Went ahead without Slack approval* (protection bypassed): ${job} started ${when(at)}${who}. The buttons no longer decide anything.`;
+    }
+    case "run_finished":
+      return closure.conclusion === "cancelled"
+        ? `:white_circle: *Cancelled*: the run was cancelled ${when(at)}, before anyone decided.`
+        : `:white_circle: *Closed*: ${esc(notes.runFinishedUndecided(closure.conclusion))}.`;
+    case "mismatch":
+      return `:no_entry: *Does not match its run*: ${closure.problems.map(esc).join("; ")}. Nobody can approve it; the message now shows the run its buttons named.`;
+    case "superseded": {
+      const there = url ? `<${url}|another request>` : "another request";
+      return `:twisted_rightwards_arrows: *Superseded*: ${there} for this deployment was there first; approve or reject it there.`;
+    }
+  }
+}
+
+function closureSummary(closure: Closure): string {
+  switch (closure.kind) {
+    case "rejected_in_github":
+      return "Deployment rejected in GitHub";
+    case "bypassed":
+      return "Deployment went ahead without Slack approval";
+    case "run_finished":
+      return closure.conclusion === "cancelled" ? "Deployment cancelled" : "Approval request closed";
+    case "mismatch":
+      return "Approval request does not match its run";
+    case "superseded":
+      return "Approval request superseded";
+  }
+}
+
+/**
+ * The header once something happened (the question is gone): approved, rejected, expired, cancelled,
+ * deployed, or how it ended otherwise. Plain text (a header block); undefined keeps the question.
+ */
+export function headerTitle(
+  target: { repository: string; environment: string },
+  status: RequestStatus | undefined,
+  outcome: RunOutcome | null,
+): string | undefined {
+  const what = `${target.repository} to ${target.environment}`;
+  if (!status) return undefined;
+  switch (status.kind) {
+    case "progress":
+    case "pending":
+      return undefined;
+    case "expired":
+      return `Expired: ${what}`;
+    case "closed":
+      return `Closed: ${what}`;
+    case "closure":
+      switch (status.closure.kind) {
+        case "rejected_in_github":
+          return `Rejected in GitHub: ${what}`;
+        case "bypassed":
+          return `Deployed without Slack approval: ${what}`;
+        case "run_finished":
+          return status.closure.conclusion === "cancelled" ? `Cancelled: ${what}` : `Closed: ${what}`;
+        case "mismatch":
+          return `Does not match its run: ${what}`;
+        case "superseded":
+          return `Superseded: ${what}`;
+      }
+      break;
+    case "decided":
+      if (status.decision === "approved") {
+        if (status.applied === "not_applied") return `Approved, not applied: ${what}`;
+        if (outcome?.conclusion === "success")
+          return status.mode === "gate" ? `Deployed: ${what}` : `Approved: ${what}`;
+        if (outcome?.conclusion === "cancelled") return `Cancelled: ${what}`;
+        if (outcome) return `Deploy failed: ${what}`;
+        return `Approved: ${what}`;
+      }
+      return status.decision === "rejected" ? `Rejected: ${what}` : `Expired: ${what}`;
+  }
+  return undefined;
+}
+
+/** `4 min 12 s`: how long something took. */
+export function elapsed(ms: number): string {
+  const seconds = Math.max(0, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min${seconds % 60 ? ` ${seconds % 60} s` : ""}`;
+  const hours = Math.floor(minutes / 60);
+  return `${hours} h${minutes % 60 ? ` ${minutes % 60} min` : ""}`;
+}
+
+function outcomeWord(conclusion: string): string {
+  switch (conclusion) {
+    case "success":
+      return "succeeded";
+    case "failure":
+      return "failed";
+    case "cancelled":
+      return "was cancelled";
+    case "timed_out":
+      return "timed out";
+    default:
+      return `ended (${esc(conclusion)})`;
+  }
+}
+
+/** The footer's line on how the run ended (mrkdwn, escaped). */
+export function outcomeFooter(outcome: RunOutcome, approvedAt: Date | null): string {
+  const took =
+    approvedAt && outcome.conclusion === "success"
+      ? `, ${elapsed(new Date(outcome.completedAt).getTime() - approvedAt.getTime())} after approval`
+      : "";
+  const icon =
+    outcome.conclusion === "success"
+      ? ":white_check_mark:"
+      : outcome.conclusion === "cancelled"
+        ? ":white_circle:"
+        : ":x:";
+  return `${icon} Run ${outcomeWord(outcome.conclusion)} ${when(new Date(outcome.completedAt))}${took}`;
+}
+
+/** The thread's reply when the run ends: its outcome, its link, and how long the deploy took after approval. */
+export function runOutcomeReply(outcome: RunOutcome, approvedAt: Date | null, decided: boolean): string {
+  const link = outcome.url ? ` (<${outcome.url}|run>)` : "";
+  const icon =
+    outcome.conclusion === "success"
+      ? ":rocket:"
+      : outcome.conclusion === "cancelled"
+        ? ":white_circle:"
+        : ":x:";
+  const took =
+    approvedAt && decided
+      ? `; ${elapsed(new Date(outcome.completedAt).getTime() - approvedAt.getTime())} after approval`
+      : "";
+  return `${icon} The run ${outcomeWord(outcome.conclusion)}${link}${took}.`;
+}
+
+/** The thread's note when a closure ends a request (the message says the same in its status line). */
+export function closureReply(closure: Closure): string {
+  return `:information_source: This request is closed: ${closureWords(closure, esc)}.`;
+}
+
+/** A thread reply for an approval given in GitHub's own UI. */
+export function githubApprovalReply(login: string): string {
+  return `:ballot_box_with_check: @${esc(login)} approved in GitHub; this environment also waits for approval in Slack.`;
+}
+
+/** A reminder in the thread, mentioning the approvers who have not voted yet. */
+export function reminder(people: readonly string[], number: number, expiresAt: Date | null): string {
+  const expiry = expiresAt ? ` It expires ${when(expiresAt)}.` : "";
+  const who = people.length ? `${people.join(" ")}: ` : "";
+  return `:bell: ${who}this deployment still waits for approval (reminder ${number} of 3).${expiry}`;
+}
+
+/** What a message states that its buttons (or GitHub) contradict: one clause each, unescaped. */
+export const mismatch = {
+  header: (stated: string | undefined, expected: string) =>
+    stated === undefined
+      ? "it has no header"
+      : `its header says "${clip(stated)}", but its buttons ask "${clip(expected)}"`,
+  repository: (stated: string | undefined, expected: string) =>
+    stated === undefined
+      ? "it does not name the repository"
+      : `it names repository ${clip(stated)}, but its buttons are for ${expected}`,
+  environment: (expected: string) =>
+    `its Environment field does not say ${clip(expected)}, which its buttons are for`,
+  run: (stated: string, expected: string) =>
+    `it links run ${stated}, but its buttons are for run ${expected}`,
+  noRun: () => "it does not link the workflow run",
+  commit: (stated: string | undefined, actual: string) =>
+    stated === undefined
+      ? "it does not name the commit"
+      : `it shows commit ${stated.slice(0, 7)}, but the run is for ${actual.slice(0, 7)}`,
+  attempt: (requested: number, current: number) =>
+    `its buttons are for attempt ${requested}, but GitHub's run is on attempt ${current}`,
+  foreign: (ids: readonly string[]) =>
+    `it carries content slack-deploy-gate never writes (${ids.slice(0, 3).map(clip).join(", ")}${ids.length > 3 ? ", …" : ""})`,
+} as const;
+
+function clip(text: string): string {
+  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }

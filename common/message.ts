@@ -361,7 +361,7 @@ const SHOWN_APPROVERS = 10;
 
 /** `Needs 2 approvals from @release-managers, @jane · Expires today at 17:00 (24 h after it was asked)` */
 export function approvalLine(approval: ApprovalSummary): string {
-  const names = approval.approvers.slice(0, SHOWN_APPROVERS).map(approverName);
+  const names = approval.approvers.slice(0, SHOWN_APPROVERS).map(approverMention);
   const more = approval.approvers.length - names.length;
   const who = names.length
     ? ` from ${names.join(", ")}${more > 0 ? ` and ${more} more` : ""}`
@@ -377,7 +377,8 @@ export function approvalLine(approval: ApprovalSummary): string {
   return truncate(line, SLACK_LIMITS.sectionText);
 }
 
-function approverName(name: ApproverName): string {
+/** An approver as mrkdwn: Slack users and groups ping; GitHub names are shown (escaped), never linked. */
+export function approverMention(name: ApproverName): string {
   switch (name.kind) {
     case "user":
       return USER_ID.test(name.id) ? `<@${name.id}>` : escapeMrkdwn(name.id);
