@@ -123,11 +123,14 @@ export function describe(event: ActivityEvent): Described {
 export function describeSeen(request: ActivityRequest): Described {
   const how = {
     click: "a click on its message",
-    gate: "GitHub's deployment_protection_rule webhook (no request message seen yet)",
+    gate: "GitHub's deployment_protection_rule webhook",
     app: "the App posting it",
     webhook: "a GitHub webhook",
   }[request.seenVia];
-  return { direction: "in", label: "Seen", text: `first seen through ${how}`, detail: "" };
+  const detail = request.placeholder
+    ? "no request message seen yet: GitHub holds the run, but nobody has clicked a message for it"
+    : "";
+  return { direction: "in", label: "Seen", text: `first seen through ${how}`, detail };
 }
 
 /** `<requestId>:github.review` → `github.review`. */

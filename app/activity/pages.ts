@@ -177,7 +177,7 @@ function line(at: Date, d: Described): string {
   const direction = { in: "in", out: "out", note: "note", bad: "bad" }[d.direction];
   return `<li class="event ${direction}"><span class="at" title="${escapeHtml(at.toISOString())}">${escapeHtml(
     at.toISOString().slice(11, 23),
-  )}<br>${escapeHtml(at.toISOString().slice(0, 10))}</span><span class="kind ${direction}">${escapeHtml(d.label)}</span><span><span class="text">${escapeHtml(
+  )}<span class="date"><br>${escapeHtml(at.toISOString().slice(0, 10))}</span></span><span class="kind ${direction}">${escapeHtml(d.label)}</span><span><span class="text">${escapeHtml(
     d.text,
   )}</span>${d.detail ? `<br><span class="detail">${escapeHtml(d.detail)}</span>` : ""}</span></li>`;
 }

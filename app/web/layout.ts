@@ -77,10 +77,13 @@ ol.timeline .kind { font-size: 12px; font-weight: 700; text-transform: uppercase
   main { padding: 0 10px; }
   table.list thead { display: none; }
   table.list, table.list tbody, table.list tr, table.list td { display: block; width: 100%; }
-  table.list tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 10px; background: #fff; padding: 4px 0; }
-  table.list td { border: 0; padding: 3px 10px; }
+  table.list tr { border: 1px solid var(--line); border-radius: 8px; margin-bottom: 10px; background: #fff; padding: 6px 0; }
+  table.list td { display: inline-block; width: auto; border: 0; padding: 2px 10px; }
+  table.list td[data-label="Latest"] { display: block; }
   table.list td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-size: 12px; }
-  ol.timeline li { grid-template-columns: 1fr; gap: 2px; }
+  ol.timeline li { grid-template-columns: auto 1fr; gap: 2px 10px; }
+  ol.timeline li > span:last-child { grid-column: 1 / -1; }
+  ol.timeline .at .date { display: none; }
 }
 `;
 
