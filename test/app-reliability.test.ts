@@ -51,7 +51,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.settle();
     expect(reviewsOf(run)).toHaveLength(1);
     expect(reviewsOf(run)[0]?.state).toBe("approved");
-    expect(reviewsOf(run)[0]?.comment).toMatch(/alice \(U0ALICE\), bob \(U0BOB\)/);
+    expect(reviewsOf(run)[0]?.comment).toMatch(/^Approved by @alice, @bob via Slack/);
     expect(statusText(h.message(message.ts))).toContain("*Approved* by <@U0ALICE>, <@U0BOB>");
     const thread = h.threadOf(message.ts).join("\n");
     expect(thread).toContain("<@U0ALICE> approved (1 of 2)");
