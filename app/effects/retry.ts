@@ -1,11 +1,14 @@
 // When to try an effect again: the time the other side named (Retry-After, a rate limit's reset), or
-// a doubling backoff; after a day of failures, give up and say so.
+// a doubling backoff (short for Slack: a message showing a stale state is seen by everyone in the
+// channel); after a day of failures, give up and say so.
 import { notes } from "../sentences.js";
 import type { EffectOutcome, EffectRow } from "../store/types.js";
 
 /** A deployment is waiting: the first retry comes soon, then each waits twice as long. */
 const FIRST_RETRY_MS = 2_000;
 const MAX_RETRY_MS = 15 * 60_000;
+/** Slack effects back off to this at most: when Slack is back, the message is right within seconds. */
+export const SLACK_MAX_RETRY_MS = 30_000;
 /** After this long, an effect that keeps failing is given up and shown as such. */
 export const GIVE_UP_AFTER_MS = 24 * 60 * 60_000;
 
@@ -13,7 +16,8 @@ export function retryLater(effect: EffectRow, now: Date, error: string, notBefor
   if (now.getTime() - effect.createdAt.getTime() > GIVE_UP_AFTER_MS) {
     return { state: "failed", note: notes.gaveUp(effect.attempts + 1, error) };
   }
-  const backoff = new Date(now.getTime() + Math.min(FIRST_RETRY_MS * 2 ** effect.attempts, MAX_RETRY_MS));
+  const cap = effect.kind.startsWith("slack.") ? SLACK_MAX_RETRY_MS : MAX_RETRY_MS;
+  const backoff = new Date(now.getTime() + Math.min(FIRST_RETRY_MS * 2 ** effect.attempts, cap));
   // A named time wins over the backoff, even when it is sooner: it is when the other side is ready.
   return { state: "retry", error, nextAttemptAt: notBefore ?? backoff };
 }

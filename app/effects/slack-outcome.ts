@@ -6,6 +6,8 @@ import { classifySlackError } from "../slack/api.js";
 import type { EffectOutcome, EffectRow } from "../store/types.js";
 import { retryLater } from "./retry.js";
 
+const MIN_RETRY_AFTER_MS = 1_000;
+
 export async function slackOutcome(
   effect: EffectRow,
   now: Date,
@@ -18,11 +20,13 @@ export async function slackOutcome(
     const failure = classifySlackError(error);
     if (failure.kind === "permanent") return { state: "obsolete", note: notes.messageGone(failure.code) };
     if (failure.kind === "rate_limited") {
+      // Retry-After as Slack gives it, but never 0: a limit answered with "now" again and again
+      // would otherwise be retried in a tight loop.
       return retryLater(
         effect,
         now,
         `Slack: ${failure.code}`,
-        new Date(now.getTime() + failure.retryAfterMs),
+        new Date(now.getTime() + Math.max(failure.retryAfterMs, MIN_RETRY_AFTER_MS)),
       );
     }
     return retryLater(effect, now, `Slack: ${failure.code}`);
