@@ -103,10 +103,11 @@ function dispatchesOf(requestId: string) {
   return h.github.dispatches.filter((d) => d.inputs["request-id"] === requestId);
 }
 
-/** Runs what the click left due (thread replies and private notes recorded by the dispatch). */
+/**
+ * Waits for the click and all it caused. No sweep: the thread replies and private notes the dispatch
+ * records run at once (the harness has no sweep timer and no retry timers).
+ */
 async function settleAll(): Promise<void> {
-  await h.settle();
-  await h.handle.sweep();
   await h.settle();
 }
 

@@ -203,16 +203,13 @@ export function dispatchHandler(deps: {
     }
     const first = request.decidedBy[0];
     if (first) {
-      await context.store.addEffects(
-        [
-          effect(request, "slack.ephemeral", "dispatch", {
-            channel: request.channelId,
-            user: first.slackUserId,
-            text: `Your approval was recorded, but nothing was started: ${escapeMrkdwn(note)}. Fix the workflow, then re-run the requesting workflow to ask again.`,
-          }),
-        ],
-        context.now(),
-      );
+      await context.record([
+        effect(request, "slack.ephemeral", "dispatch", {
+          channel: request.channelId,
+          user: first.slackUserId,
+          text: `Your approval was recorded, but nothing was started: ${escapeMrkdwn(note)}. Fix the workflow, then re-run the requesting workflow to ask again.`,
+        }),
+      ]);
     }
     return { state: "obsolete", note };
   }
@@ -228,7 +225,7 @@ async function started(
     result.run && safeUrl(result.run.htmlUrl)
       ? `:rocket: Started ${where}: <${result.run.htmlUrl}|run ${result.run.runId}>.`
       : `:rocket: Started ${where}. GitHub did not say which run it is; put the request id in the workflow's \`run-name\` to get a link here.`;
-  await context.store.addEffects([effect(request, "slack.reply", "dispatched", { text })], context.now());
+  await context.record([effect(request, "slack.reply", "dispatched", { text })]);
   return { state: "done", result };
 }
 

@@ -28,6 +28,9 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
     async run(effect, request, context) {
       const now = context.now();
       if (!request.decision) return { state: "obsolete", note: "the request has no decision" };
+      // Taken already: a wake during the claim that sent it (the gate reported again) runs it once
+      // more, and a second review would be refused, or judged against a run that has since finished.
+      if (effect.result !== null && effect.result !== undefined) return { state: "done" };
       const known = (effect.payload as ReviewPayload | null)?.gate ?? null;
       const gate =
         known ??
@@ -63,7 +66,7 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
           state: request.decision === "approved" ? "approved" : "rejected",
           comment: reviewComment(request.decision, request.decidedBy, request.reason, request.requestId),
         });
-        return { state: "done" };
+        return { state: "done", result: { reviewed: request.decision } };
       } catch (error) {
         const failure = classifyGitHubError(error, now);
         if (failure.kind === "refused" && failure.status === 422) {

@@ -1,7 +1,8 @@
 // Runs recorded effects: claim (a lease, so one replica runs it) → handler → finish. Effects run at
-// once after they are recorded, and the sweep (a timer, and once at start-up) catches up on every due
-// one, on whichever replica claims it. After a GitHub effect ends, the request message is refreshed
-// from the stored state, and the thread hears the outcome once.
+// once after they are recorded (by a click, a webhook, or a handler), and the sweep (a timer, and once
+// at start-up) catches up on every due one, on whichever replica claims it. After a GitHub effect ends,
+// the request message is refreshed from the stored state, and the thread hears the outcome once. A
+// refresh that lands while an effect runs (here or on another replica) runs it again right after.
 import type { Logger } from "probot";
 import type { ActivityRecorder } from "../activity/recorder.js";
 import { type Applied, appliedReply } from "../sentences.js";
@@ -57,8 +58,11 @@ export function createEffectRunner(deps: {
 
   /** Runs the effect again when it is due (the claim still decides who runs it). */
   function retryAt(id: string, at: Date): void {
+    // The newest finish says when it is due: a timer set by an earlier one would find it not due yet.
+    clearTimeout(timers.get(id));
+    timers.delete(id);
     const delay = at.getTime() - now().getTime();
-    if (delay > timerWindow || timers.has(id)) return;
+    if (delay > timerWindow) return;
     const timer = setTimeout(
       () => {
         timers.delete(id);
@@ -79,6 +83,7 @@ export function createEffectRunner(deps: {
     const entry = { again: false, done: Promise.resolve() };
     entry.done = (async () => {
       let { request, claimed } = options;
+      let reclaim = false;
       try {
         do {
           entry.again = false;
@@ -89,9 +94,11 @@ export function createEffectRunner(deps: {
             request?.requestId === row.requestId ? request : await store.getRequest(row.requestId);
           request = undefined;
           const started = performance.now();
+          const caused: string[] = [];
           const outcome = current
-            ? await (deps.activity?.runFor(current, () => execute(row, current), { effect: row.id }) ??
-                execute(row, current))
+            ? await (deps.activity?.runFor(current, () => execute(row, current, caused), {
+                effect: row.id,
+              }) ?? execute(row, current, caused))
             : ({ state: "obsolete", note: "the request is gone" } as const);
           await store.finishEffect(row.id, row.generation, outcome, now());
           if (current && isGitHubEffect(row.kind)) recordDelivery(row, current, outcome, started);
@@ -100,8 +107,15 @@ export function createEffectRunner(deps: {
             { effect: row.id, kind: row.kind, requestId: row.requestId, outcome: outcome.state },
             "effect",
           );
-          if (current && isGitHubEffect(row.kind)) await afterGitHub(row, current, outcome, options.followUp);
-        } while (entry.again);
+          await Promise.all([
+            current && isGitHubEffect(row.kind) ? afterGitHub(row, current, outcome, options.followUp) : null,
+            ...caused.map((next) => runOne(next, { request: current, followUp: true })),
+          ]);
+          // Refreshed (or woken) during this claim, on any replica: the finish left it due, and nobody
+          // else could claim it meanwhile, so it runs again now. A retry waits for its own time (a
+          // timer above), so a rate limit is never hammered; an obsolete effect is final.
+          reclaim = outcome.state !== "retry" && outcome.state !== "obsolete";
+        } while (entry.again || reclaim);
       } catch (error) {
         log.error({ err: error, effect: id }, "effect run failed");
       } finally {
@@ -112,11 +126,16 @@ export function createEffectRunner(deps: {
     return entry.done;
   }
 
-  async function execute(row: EffectRow, request: RequestRow): Promise<EffectOutcome> {
+  /** Runs the handler; the due effects it records are added to `caused`, to run once it is finished. */
+  async function execute(row: EffectRow, request: RequestRow, caused: string[]): Promise<EffectOutcome> {
     const handler = handlers.get(row.kind);
     if (!handler) return { state: "failed", note: `no handler for ${row.kind}` };
+    const record = async (effects: NewEffect[]) => {
+      await store.addEffects(effects, now());
+      caused.push(...effects.filter((e) => e.state === "due").map((e) => e.id));
+    };
     try {
-      return await handler.run(row, request, { store, now });
+      return await handler.run(row, request, { store, now, record });
     } catch (error) {
       // A thrown error is a bug or an outage the handler did not foresee: try again later.
       log.error({ err: error, effect: row.id }, "effect handler threw");
@@ -144,9 +163,13 @@ export function createEffectRunner(deps: {
     });
   }
 
-  /** The thread hears the outcome of the decision's main GitHub effect once; the message follows it. */
+  /**
+   * The thread hears the outcome of the decision's main GitHub effect once; the message follows it.
+   * The message update is refreshed in the store whatever `followUp` says: an update another replica
+   * is running (or finished) from the state before this outcome then runs again. `followUp` false
+   * means only that the caller runs the update next, so that it is not run twice here.
+   */
   async function afterGitHub(row: EffectRow, request: RequestRow, outcome: EffectOutcome, followUp: boolean) {
-    if (outcome.state === "waiting") return;
     const effects: NewEffect[] = [];
     if (request.decision && row.kind === primaryEffect(request.mode, request.decision)) {
       const applied: Applied | null =
@@ -177,10 +200,12 @@ export function createEffectRunner(deps: {
         });
       }
     }
-    if (followUp) effects.push(messageUpdate(request.requestId, { show: "decision" }));
+    const update = request.decision ? messageUpdate(request.requestId, { show: "decision" }) : undefined;
+    if (update) effects.push(update);
     if (effects.length === 0) return;
     await store.addEffects(effects, now());
-    await Promise.all(effects.map((e) => runOne(e.id, { request, followUp: false })));
+    const runHere = effects.filter((e) => followUp || e !== update);
+    await Promise.all(runHere.map((e) => runOne(e.id, { request, followUp: false })));
   }
 
   async function run(ids: string[], request?: RequestRow): Promise<void> {

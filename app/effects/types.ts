@@ -2,11 +2,17 @@
 // records effects in the store in the same transaction; the effect runner executes each one, at once
 // and again from the sweep until it is done, obsolete or failed for good. One handler per effect kind.
 import type { Mode } from "../../common/reference.js";
-import type { EffectKind, EffectOutcome, EffectRow, RequestRow, Store } from "../store/types.js";
+import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
 
 export interface EffectContext {
+  /** For reading; effects a handler causes go through `record`, so that they run at once. */
   store: Store;
   now: () => Date;
+  /**
+   * Records effects this run causes (a thread reply, a private note): stored now, and the due ones
+   * run as soon as this effect is finished, on this replica, rather than at the next sweep.
+   */
+  record(effects: NewEffect[]): Promise<void>;
 }
 
 export interface EffectHandler {
