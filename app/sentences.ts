@@ -38,13 +38,13 @@ export type Refusal =
   // Linked accounts (app/identity/approval.ts). `canLink`: GitHub sign-in is configured on the App.
   | { kind: "link_required"; environment: string; canLink: boolean }
   | { kind: "identity_unknown"; environment: string; canLink: boolean }
-  | { kind: "link_gone"; login: string; why: "deleted" | "suspended"; canLink: boolean }
+  | { kind: "link_gone"; login: string; why: "missing" | "suspended"; canLink: boolean }
   | { kind: "team_unreadable"; team: string; status: number }
   | { kind: "expired" }
   // A request's life (app/requests/): closed without a decision, or a message that disagrees with its run.
   | { kind: "closed"; closure: Closure }
   | { kind: "message_mismatch"; problems: string[] }
-  | { kind: "superseded"; url: string | undefined };
+  | { kind: "superseded"; channelId: string; messageTs: string; url: string | undefined };
 
 export function refusal(r: Refusal): string {
   return refusalIn(r, escapeMrkdwn);
@@ -90,7 +90,7 @@ function refusalIn(r: Refusal, esc: (text: string) => string): string {
     case "identity_unknown":
       return `slack-deploy-gate cannot tell whether you triggered this run: your Slack account is not linked to a GitHub account and the policy's github-users does not name you, and ${esc(r.environment)} does not allow self-approval. Nothing was changed. ${linkAdvice(r.canLink)}`;
     case "link_gone":
-      return `Your Slack account is linked to GitHub @${esc(r.login)}, which GitHub reports as ${r.why === "deleted" ? "deleted" : "suspended"}, so it cannot vouch for you and nothing was changed. ${linkAdvice(r.canLink)}`;
+      return `Your Slack account is linked to GitHub @${esc(r.login)}, which ${r.why === "missing" ? "GitHub no longer finds (deleted, or suspended)" : "GitHub reports as suspended"}, so it cannot vouch for you and nothing was changed. ${linkAdvice(r.canLink)}`;
     case "team_unreadable":
       return `GitHub would not show the members of ${esc(r.team)} (HTTP ${r.status}); the App needs the Members (read) permission on the organization. Nothing changed.`;
     case "self_approval":

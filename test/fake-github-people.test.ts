@@ -189,6 +189,12 @@ describe("people through the installation", () => {
       }),
     ).rejects.toMatchObject({ status: 404 });
 
+    // As on github.com, a suspended account is hidden from others.
+    fake.people.suspend("octo-renamed");
+    await expect(octokit.request("GET /user/{account_id}", { account_id: id })).rejects.toMatchObject({
+      status: 404,
+    });
+    fake.people.suspend("octo-renamed", false);
     fake.people.deleteUser("octo-renamed");
     await expect(octokit.request("GET /user/{account_id}", { account_id: id })).rejects.toMatchObject({
       status: 404,

@@ -153,13 +153,14 @@ describe.each(["sqlite", "postgres"] as const)("GitHub approvers (%s)", (backend
     const suspended = await approve(USERS.carol);
     expect(suspended.reviews).toEqual([]);
     expect(suspended.told?.text).toMatch(
-      /^Your Slack account is linked to GitHub @temp-user, which GitHub reports as suspended/,
+      /^Your Slack account is linked to GitHub @temp-user, which GitHub no longer finds \(deleted, or suspended\), so it cannot vouch for you/,
     );
     h.advanceClock(120_000);
     h.github.people.deleteUser("temp-user");
     const deleted = await approve(USERS.carol);
     expect(deleted.reviews).toEqual([]);
-    expect(deleted.told?.text).toMatch(/which GitHub reports as deleted/);
+    expect(deleted.told?.text).toMatch(/which GitHub no longer finds/);
+    expect(h.github.violations).toEqual([]);
   });
 
   it("follows a renamed GitHub login by account id", async () => {

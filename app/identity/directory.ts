@@ -1,7 +1,8 @@
 // What GitHub says about people, read at click time through the repository's installation (so it needs
 // only the App's own permissions: Members read for teams) and cached briefly, like Slack's user groups:
 // - an account by its id: its login now (logins can be renamed; the id cannot), or that it is gone
-//   (deleted, 404) or suspended (GitHub Enterprise Server says `suspended_at`);
+//   (404: deleted, or suspended on github.com, which hides suspended accounts), or suspended (an
+//   answer carrying `suspended_at`, as GitHub Enterprise Server's can);
 // - whether a login is an active member of an organization's team (a pending invitation is not).
 // Every answer that is not a clear yes is a no, or an error the caller must treat as "cannot tell":
 // nothing here ever lets a person through because GitHub did not answer.

@@ -34,7 +34,8 @@ export type LinkedAccount =
   | { kind: "none" }
   | { kind: "linked"; login: string; githubUserId: number }
   /** Linked, but GitHub says the account is deleted or suspended: it vouches for nobody. */
-  | { kind: "gone"; login: string; why: "deleted" | "suspended" };
+  /** `missing`: GitHub no longer finds it (deleted; github.com also hides suspended accounts). */
+  | { kind: "gone"; login: string; why: "missing" | "suspended" };
 
 export interface Identity {
   readonly links: LinkStore;
@@ -98,7 +99,7 @@ export function createIdentity(options: IdentityOptions): Identity {
       const link = await links.get(workspace, slackUserId);
       if (!link) return { kind: "none" };
       const account = await directory.account(octokit, link.githubUserId);
-      if (account.kind === "gone") return { kind: "gone", login: link.githubLogin, why: "deleted" };
+      if (account.kind === "gone") return { kind: "gone", login: link.githubLogin, why: "missing" };
       if (account.kind === "suspended") return { kind: "gone", login: account.login, why: "suspended" };
       if (account.login !== link.githubLogin) {
         // Renamed on GitHub: the id is the account; the stored login follows it.

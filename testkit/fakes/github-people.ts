@@ -15,7 +15,7 @@ export interface UserState {
   id: number;
   login: string;
   name: string | null;
-  /** Suspended accounts cannot sign in; the API still finds them (GHES shows `suspended_at`). */
+  /** Suspended accounts cannot sign in, and the API does not show them to others (as on github.com). */
   suspendedAt: string | null;
   createdAt: string;
 }
@@ -193,7 +193,6 @@ export function publicUser(urls: Urls, user: UserState) {
     following: 0,
     created_at: user.createdAt,
     updated_at: user.createdAt,
-    ...(user.suspendedAt ? { suspended_at: user.suspendedAt } : {}),
   };
 }
 
@@ -262,7 +261,8 @@ export function peopleHandlers(people: GitHubPeople): Record<string, Handler> {
         const who = reader(ctx, people, call.credential);
         if (who.kind === "refused") return who.reply;
         const user = people.byId(Number(call.params.account_id));
-        return user ? { status: 200, body: publicUser(ctx.urls, user) } : notFound();
+        // As on github.com, a suspended account is not shown to others.
+        return user && !user.suspendedAt ? { status: 200, body: publicUser(ctx.urls, user) } : notFound();
       },
     },
 
