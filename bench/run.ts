@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { ensureBuilt } from "../testkit/build.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 import { measureAction } from "./action.js";
+import { type ActivityFigure, activityFigure, printActivity } from "./activity.js";
 import {
   clickToGitHub,
   forged,
@@ -233,6 +234,9 @@ async function main(): Promise<void> {
 
     log("figure 7: loading the largest legal policy");
     results.policy = await policySize(scene, PLAN.policyRuns);
+
+    log("the activity page with a year of history (issue 14), SQLite and PostgreSQL");
+    results.activity = await activityFigure(QUICK ? 10_000 : 100_000, log);
     results.totalSeconds = round((performance.now() - began) / 1000, 0);
   } finally {
     await worker.stop();
@@ -247,6 +251,7 @@ async function main(): Promise<void> {
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(printResults(results));
   process.stdout.write(printWaitCost(results.waitCost as WaitCostFigure | undefined));
+  process.stdout.write(printActivity(results.activity as ActivityFigure | undefined));
   log(`written to ${out}`);
 }
 

@@ -423,8 +423,19 @@ for (const backend of ["sqlite", "postgres"] as const) {
       ]);
       const minute = Math.floor((T0 - 100 * 86_400_000) / 60_000) * 60_000;
       await activity.addRefused([{ minute, source: "github", reason: "old (400)", count: 1 }]);
+      // More than one pruning step's worth of old history.
+      await activity.write(
+        Array.from({ length: 250 }, (_, i) => ({
+          at: at(-200 * 86_400_000 + i),
+          target: { request: facts(`req-ancient-${i}`, { repository: "prune/me", runId: 9100 + i }) },
+          event: click("PRUNE3"),
+        })),
+      );
       const deleted = await activity.prune(at(-90 * 86_400_000));
-      expect(deleted).toBeGreaterThanOrEqual(1);
+      expect(deleted).toBe(251);
+      expect(
+        await activity.list({ repositories: ["prune/me"], owners: [] }, { person: "prune3" }, undefined, 10),
+      ).toEqual([]);
       expect(await activity.get("req-old")).toBeUndefined();
       expect(await activity.timeline("req-old")).toEqual([]);
       expect(await activity.get("req-recent")).toBeDefined();

@@ -43,7 +43,7 @@ export interface RecorderOptions {
   flushIntervalMs?: number;
   /** Events held at most; past it new ones are dropped and counted (default 20,000). */
   maxBuffered?: number;
-  /** Events written per transaction (default 500). */
+  /** Events written per transaction (default 200: a few milliseconds of SQLite's time each). */
   batchSize?: number;
   /** A Slack user's display name, looked up before writing (never on a click's path). */
   nameOf?: (slackUserId: string) => Promise<string | undefined>;
@@ -57,7 +57,7 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
   const { store, log } = options;
   const now = options.now ?? (() => new Date());
   const maxBuffered = options.maxBuffered ?? 20_000;
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 200;
   const warnDropped = throttledLog(log, "activity record: dropped events (buffer full or writes failing)");
   const warnFailed = throttledLog(log, "activity record: could not write events", { level: "error" });
 
@@ -118,6 +118,8 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
         attempts = 0;
         buffer = buffer.slice(batch.length);
         stats.written += batch.length;
+        // Between batches, let clicks through: on SQLite each batch runs synchronously.
+        if (buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
         attempts += 1;
         warnFailed({ err: error, events: batch.length, attempt: attempts });

@@ -88,8 +88,11 @@ interface RequestRecord {
 
 /** Rows per multi-row INSERT: bounds the distinct statement texts each connection prepares. */
 const CHUNK = 50;
-/** Requests deleted per transaction while pruning: a long history is pruned in short steps. */
-const PRUNE_BATCH = 500;
+/**
+ * Requests deleted per transaction while pruning: a long history is pruned in short steps (on SQLite
+ * each is a synchronous pause of the App, about 0.4 ms per request with its timeline).
+ */
+const PRUNE_BATCH = 100;
 /** Up to this many repositories and owners, a page is merged from one ordered index range each. */
 const MAX_MERGED_SOURCES = 64;
 /** Hard cap on a timeline's length on the page (a request with more is shown up to here). */
@@ -237,41 +240,81 @@ export function createActivityStore(driver: Driver): ActivityStore {
     return [id];
   }
 
+  /**
+   * One batch, in a few statements whatever its size: GitHub's gates first (they may make placeholders),
+   * then the requests seen for the first time (each adopts its run's placeholder), then finished runs
+   * (which touch every record of the run, new ones included); then every touched record is read once
+   * (locked, in id order, so two replicas' batches take rows in the same order), its line recomputed and
+   * written, and the events and people inserted many rows at a time.
+   */
   function* writeProgram(batch: readonly ActivityWrite[]): Program<void> {
-    // Resolve every write to the records it belongs to, in order.
-    const byRecord = new Map<string, ActivityWrite[]>();
     // In the order things happened (a click is recorded when it ends, stamped when it began).
     const ordered = [...batch].sort((a, b) => a.at.getTime() - b.at.getTime());
+    const targets = new Map<ActivityWrite, string[]>();
+
     for (const write of ordered) {
-      const at = write.at.getTime();
-      let targets: string[];
-      if ("request" in write.target) {
-        const request = write.target.request;
-        const adopted = yield* ensureRequest(request, write.event, at);
-        // What this batch said of the adopted placeholder goes to the request with the rest.
-        const held = adopted ? byRecord.get(adopted) : undefined;
-        if (adopted && held) {
-          byRecord.delete(adopted);
-          byRecord.set(request.requestId, [...held, ...(byRecord.get(request.requestId) ?? [])]);
-        }
-        targets = [request.requestId];
-      } else {
-        targets = yield* resolveRun(write.target.run, write.event, at);
+      if ("run" in write.target && write.target.run.environment !== undefined) {
+        targets.set(write, yield* resolveRun(write.target.run, write.event, write.at.getTime()));
       }
-      for (const id of targets) {
+    }
+
+    const firstOf = new Map<string, ActivityWrite>();
+    for (const write of ordered) {
+      if ("request" in write.target && !firstOf.has(write.target.request.requestId)) {
+        firstOf.set(write.target.request.requestId, write);
+      }
+    }
+    const known = new Set<string>();
+    const ids = [...firstOf.keys()];
+    for (let i = 0; i < ids.length; i += 500) {
+      const rows = yield* all<{ request_id: string }>(
+        `SELECT request_id FROM activity_requests WHERE request_id IN ${jsonStrings}`,
+        [JSON.stringify(ids.slice(i, i + 500))],
+      );
+      for (const row of rows) known.add(row.request_id);
+    }
+    /** Placeholder id → the request that adopted it in this batch. */
+    const adoptedBy = new Map<string, string>();
+    for (const [id, write] of firstOf) {
+      if (known.has(id) || !("request" in write.target)) continue;
+      const adopted = yield* ensureRequest(write.target.request, write.event, write.at.getTime());
+      if (adopted) adoptedBy.set(adopted, id);
+    }
+
+    for (const write of ordered) {
+      if ("request" in write.target) targets.set(write, [write.target.request.requestId]);
+      else if (write.target.run.environment === undefined) {
+        targets.set(write, yield* resolveRun(write.target.run, write.event, write.at.getTime()));
+      }
+    }
+
+    const byRecord = new Map<string, ActivityWrite[]>();
+    for (const write of ordered) {
+      for (const target of targets.get(write) ?? []) {
+        // What this batch said of an adopted placeholder goes to the request that adopted it.
+        const id = adoptedBy.get(target) ?? target;
         const list = byRecord.get(id) ?? [];
         list.push(write);
         byRecord.set(id, list);
       }
     }
-    // In id order: two replicas' batches lock the same rows in the same order.
-    for (const id of [...byRecord.keys()].sort()) {
-      const writes = byRecord.get(id) as ActivityWrite[];
-      const row = yield* get<RequestRecord>(
-        `SELECT ${COLUMNS} FROM activity_requests WHERE request_id = ?${forUpdate}`,
-        [id],
+
+    const records = new Map<string, RequestRecord>();
+    const touched = [...byRecord.keys()].sort();
+    for (let i = 0; i < touched.length; i += 500) {
+      const rows = yield* all<RequestRecord>(
+        `SELECT ${COLUMNS} FROM activity_requests WHERE request_id IN ${jsonStrings} ORDER BY request_id${forUpdate}`,
+        [JSON.stringify(touched.slice(i, i + 500))],
       );
+      for (const row of rows) records.set(row.request_id, row);
+    }
+
+    const events: Param[][] = [];
+    const people: Param[][] = [];
+    for (const id of touched) {
+      const row = records.get(id);
       if (!row) continue;
+      const writes = byRecord.get(id) as ActivityWrite[];
       let state: RowState = {
         state: row.state as ActivityState,
         stateAt: row.state_at,
@@ -282,25 +325,10 @@ export function createActivityStore(driver: Driver): ActivityStore {
         updatedAt: row.updated_at,
       };
       const personKeys = new Set<string>();
-      for (const write of writes) {
-        state = applyEvent(state, write.event, write.at.getTime(), personKeys);
-      }
-      for (let i = 0; i < writes.length; i += CHUNK) {
-        const part = writes.slice(i, i + CHUNK);
-        yield* run(
-          `INSERT INTO activity_events (request_id, at, kind, detail) VALUES ${valuesList(part.length, 4)}`,
-          part.flatMap((w) => [id, w.at.getTime(), w.event.kind, JSON.stringify(w.event)]),
-        );
-      }
-      const keys = [...personKeys].filter((k) => k.length > 0 && k.length <= 200);
-      for (let i = 0; i < keys.length; i += CHUNK) {
-        const part = keys.slice(i, i + CHUNK);
-        yield* run(
-          `INSERT INTO activity_people (request_id, person, seen_at) VALUES ${valuesList(part.length, 3)}
-  ON CONFLICT (request_id, person) DO NOTHING`,
-          part.flatMap((k) => [id, k, row.seen_at]),
-        );
-      }
+      for (const write of writes) state = applyEvent(state, write.event, write.at.getTime(), personKeys);
+      for (const w of writes) events.push([id, w.at.getTime(), w.event.kind, JSON.stringify(w.event)]);
+      for (const key of personKeys)
+        if (key.length > 0 && key.length <= 200) people.push([id, key, row.seen_at]);
       yield* run(
         `UPDATE activity_requests SET state = ?, state_at = ?, people = ?, summary = ?, gated = ?,
     updated_at = ?, events = events + ?
@@ -315,6 +343,21 @@ export function createActivityStore(driver: Driver): ActivityStore {
           writes.length,
           id,
         ],
+      );
+    }
+    for (let i = 0; i < events.length; i += CHUNK) {
+      const part = events.slice(i, i + CHUNK);
+      yield* run(
+        `INSERT INTO activity_events (request_id, at, kind, detail) VALUES ${valuesList(part.length, 4)}`,
+        part.flat(),
+      );
+    }
+    for (let i = 0; i < people.length; i += CHUNK) {
+      const part = people.slice(i, i + CHUNK);
+      yield* run(
+        `INSERT INTO activity_people (request_id, person, seen_at) VALUES ${valuesList(part.length, 3)}
+  ON CONFLICT (request_id, person) DO NOTHING`,
+        part.flat(),
       );
     }
   }
