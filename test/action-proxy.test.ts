@@ -1,7 +1,6 @@
 // Self-hosted runners behind a proxy: the Action's Slack calls go through HTTPS_PROXY / HTTP_PROXY
 // like the rest of the toolkit. The Slack host here does not resolve at all, so only a request sent
 // through the proxy (which tunnels to the fake Slack) can succeed.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -16,6 +15,7 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { type ActionStep, runActionStep } from "../testkit/helpers/processes.js";
 
 const REPO = "acme/api";
@@ -34,11 +34,7 @@ describe("the Action behind a proxy", () => {
   beforeAll(async () => {
     workDir = mkdtempSync(join(tmpdir(), "sdg-proxy-"));
     slack = await startFakeSlack();
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const privateKey = newPrivateKey();
     github = await startFakeGitHub({
       appId: 1,
       privateKey,

@@ -3,7 +3,6 @@
 // GitHub (which checks every request against GitHub's REST description and the token it was given).
 // Asserts what a workflow sees: exit code, outputs, summary, log.
 import { execFileSync, spawn } from "node:child_process";
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -12,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { decodeReference, METADATA_EVENT_TYPE } from "../common/reference.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { requireBuild } from "../testkit/require-build.js";
 
 const ROOT = resolve(fileURLToPath(import.meta.url), "../..");
@@ -50,11 +50,7 @@ describe("the action, run from dist/index.js", () => {
         C0OUTSIDE: { name: "outside", memberOfBot: false },
       },
     });
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const privateKey = newPrivateKey();
     github = await startFakeGitHub({
       appId: 1,
       privateKey,

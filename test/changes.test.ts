@@ -3,7 +3,6 @@
 // GitHub: a first deployment, a normal history, a re-deploy, a rollback, a force-pushed history, a
 // deployed commit GitHub no longer has, and a token that cannot read deployments; and the words the
 // message shows for each (escaped, linked only to GitHub).
-import { generateKeyPairSync } from "node:crypto";
 import { getOctokit } from "@actions/github";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Changes, readChanges } from "../common/changes.js";
@@ -11,13 +10,10 @@ import { changesText } from "../common/message.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import { checkWebhookPayload } from "../testkit/fakes/github-webhooks.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const TOKEN = "ghs_workflowtokenforchanges";
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 let github: FakeGitHub;
 let repoCount = 0;

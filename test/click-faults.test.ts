@@ -1,8 +1,8 @@
 // When the App cannot check a click at all (GitHub failing, a private key GitHub does not accept, the
 // database gone), the clicker is told privately that nothing was recorded, and nothing is.
-import { generateKeyPairSync } from "node:crypto";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, type Harness, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const backends: Backend[] = ["sqlite", "postgres"];
 const COULD_NOT_CHECK =
@@ -56,11 +56,7 @@ describe.each(backends)("a private key GitHub does not accept, on %s", (backend)
   let h: Harness;
 
   beforeAll(async () => {
-    const { privateKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const privateKey = newPrivateKey();
     h = await startHarness(backend, { privateKey });
   });
   afterAll(async () => {

@@ -10,13 +10,10 @@ import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../app/config.js";
 import { loadEnvFile } from "../app/ops/env-file.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 const valid = {
   APP_ID: "123",

@@ -4,7 +4,6 @@
 // This suite proves the wiring between the processes (settings, routes, callbacks each way); the
 // rules themselves (self-approval, early clicks, blank reasons…) are proven in-process (app*.test.ts)
 // and what people see in the sandbox page by the browser suite.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +19,7 @@ import { ControlClient } from "../testkit/fakes/control-client.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import type { ServeConfig, ServeReady } from "../testkit/fakes/serve.js";
 import type { FakeMessage } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
   freePort,
@@ -89,11 +89,7 @@ let nextRunId = 7001;
 beforeAll(async () => {
   requireBuild("app", "action");
   workDir = mkdtempSync(join(tmpdir(), "sdg-e2e-"));
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  const privateKey = newPrivateKey();
   const appPort = await freePort();
   appUrl = `http://127.0.0.1:${appPort}`;
 

@@ -2,19 +2,15 @@
 // @octokit/request, Probot's installation Octokit) against it, and proof that it refuses what GitHub
 // refuses: codes used twice or late, a wrong secret or redirect_uri, tokens after they are revoked,
 // people read across organizations.
-import { generateKeyPairSync } from "node:crypto";
 import { deleteToken, exchangeWebFlowCode } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const APP_ID = 515151;
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 const CALLBACK = "https://gate.example.test/github/link/callback";
 

@@ -2,19 +2,15 @@
 // `GET /user/installations/{id}/repositories` with a user token from the App's OAuth web flow, as
 // GitHub documents them (validated against @octokit/openapi: no violations), and the refusals GitHub
 // gives (an installation token, an installation the person cannot see).
-import { generateKeyPairSync } from "node:crypto";
 import { exchangeWebFlowCode } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const APP_ID = 616161;
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const CALLBACK = "https://gate.example.test/signin/github/callback";
 
 let fake: FakeGitHub;

@@ -1,6 +1,6 @@
 // The fake GitHub itself: real clients (Probot's octokit, @actions/github, Probot's webhook receiver)
 // against it, and proof that it refuses what GitHub refuses and records it.
-import { createSign, generateKeyPairSync } from "node:crypto";
+import { createSign } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { getOctokit } from "@actions/github";
@@ -10,6 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub, WebhookPayloadError } from "../testkit/fakes/github.js";
 import { githubOpenApi } from "../testkit/fakes/github-openapi.js";
 import { checkWebhookPayload } from "../testkit/fakes/github-webhooks.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const APP_ID = 424242;
 const SECRET = "webhook-secret-for-tests";
@@ -18,11 +19,7 @@ const SHA = "3f786850e387550fdab836ed7e6dc881de23001b";
 const POLICY = "environments:\n  production:\n    approvers:\n      users: [U0123ABCD]\n";
 const ORG_POLICY = "environments:\n  default:\n    approvers:\n      groups: [S0LEADS]\n";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 interface Delivery {
@@ -161,11 +158,7 @@ describe("App authentication", () => {
   });
 
   it("accepts a PKCS#8 private key for the same App", async () => {
-    const { privateKey: pkcs8 } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs8", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const pkcs8 = newPrivateKey("pkcs8");
     const other = await startFakeGitHub({ appId: APP_ID, privateKey: pkcs8, webhookSecret: SECRET });
     try {
       const octokit = new ProbotOctokit({
@@ -181,11 +174,7 @@ describe("App authentication", () => {
   });
 
   it("answers 401 to a JWT signed with another key, and records it", async () => {
-    const { privateKey: wrongKey } = generateKeyPairSync("rsa", {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: "pkcs1", format: "pem" },
-      publicKeyEncoding: { type: "spki", format: "pem" },
-    });
+    const wrongKey = newPrivateKey();
     await expect(appOctokit(wrongKey).rest.apps.getAuthenticated()).rejects.toMatchObject({ status: 401 });
     expect(fake.violations).toEqual([expect.stringContaining("A JSON web token could not be decoded")]);
   });

@@ -1,17 +1,13 @@
 // The settings account linking needs: the GitHub App's OAuth client (both halves or neither) and the
 // App's public address (https, or http on this machine only); a wrong one stops start-up with one line.
-import { generateKeyPairSync } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ConfigError, loadConfig } from "../app/config.js";
 import { githubManifest, slackManifest, slackManifestYaml } from "../app/setup/manifests.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const valid = {
   APP_ID: "123",
   PRIVATE_KEY: privateKey,

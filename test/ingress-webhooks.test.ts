@@ -2,7 +2,6 @@
 // @octokit/webhooks-schemas, signed as GitHub signs them) become typed events; unsigned, oversized,
 // malformed and unused deliveries are answered without reaching a handler, with bounded, throttled logs.
 
-import { generateKeyPairSync } from "node:crypto";
 import { once } from "node:events";
 import type { Server } from "node:http";
 import { request } from "node:http";
@@ -17,16 +16,13 @@ import { WEBHOOK_MAX_BODY_BYTES, WEBHOOK_PATH } from "../app/http/webhook-route.
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { signWebhook } from "../testkit/fakes/github-webhooks.js";
 import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const SECRET = "webhook-secret-for-ingress-tests";
 const REPO = "acme/api";
 const INSTALLATION = 77;
 const SHA = "a".repeat(40);
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 let github: FakeGitHub;
 let slack: FakeSlack;

@@ -1,21 +1,17 @@
 // What the wait and dispatch modes need from the fake GitHub, proved with real clients: conditional
 // requests (ETag, 304 Not Modified, free against the rate limit, counted), check runs that say which App
 // wrote them, and workflow_dispatch refusing what GitHub refuses and creating the run it starts.
-import { generateKeyPairSync } from "node:crypto";
 import { getOctokit } from "@actions/github";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const APP_ID = 31337;
 const INSTALLATION_ID = 12;
 const WORKFLOW_TOKEN = "ghs_workflowTokenForAcmeShop";
 const SHA = "a".repeat(40);
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const quiet = { debug() {}, info() {}, warn() {}, error() {} };
 
 const DEPLOY_WORKFLOW = `name: Deploy

@@ -2,7 +2,6 @@
 // against the fake GitHub, where the App's own check-run code (app/effects/check-run.ts, with a real
 // installation client) has recorded decisions. It passes only for the App's approval of this request
 // on this very commit.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +16,7 @@ import type { Decider, RequestRow } from "../app/store/types.js";
 import { newRequestId } from "../common/reference.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { errorLines, runStep, type StepContext, warningLines } from "../testkit/helpers/action-step.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { requireBuild } from "../testkit/require-build.js";
 
 const APP_ID = 5150;
@@ -25,11 +25,7 @@ const WORKFLOW_TOKEN = "ghs_dispatchedRunToken0001";
 const APPROVED_SHA = "b".repeat(40);
 const NEWER_SHA = "c".repeat(40);
 const JANE: Decider = { slackUserId: "U0JANE", name: "Jane Doe", githubLogin: "jane" };
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 let github: FakeGitHub;
 let checkRuns: DecisionCheckRuns;

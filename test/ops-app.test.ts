@@ -2,12 +2,12 @@
 // usable), /metrics (Prometheus text) counting real traffic. The App runs as `npm start` runs it, with
 // its settings in a `.env` file in its working directory and nothing in its environment.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { createTestDatabase } from "../testkit/helpers/postgres.js";
 import { stopAll, waitFor } from "../testkit/helpers/processes.js";
 import { requireBuild } from "../testkit/require-build.js";
 import {
   freePort,
-  newPrivateKey,
   REPO,
   type RunningApp,
   type Scene,

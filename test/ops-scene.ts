@@ -1,7 +1,6 @@
 // The scene the operations tests share: the fake Slack and fake GitHub in this process, the App as a
 // real process (`node build/app/main.js`, what `npm start` runs) in a directory of its own (its `.env`
 // and its SQLite file live there), and the real Action (dist/index.js) posting each request.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,6 +8,7 @@ import { ACTION_IDS } from "../common/reference.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import { type RunningFakes, startFakes } from "../testkit/fakes/serve.js";
 import type { FakeMessage } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
   freePort,
@@ -38,14 +38,6 @@ export const POLICY = `environments:
 github-users:
   ${ALICE}: alice-gh
 `;
-
-export function newPrivateKey(): string {
-  return generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey;
-}
 
 export interface RunningApp {
   child: Child;

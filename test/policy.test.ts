@@ -2,7 +2,6 @@
 // (Probot's, as the App builds it) against the fake GitHub, which serves the file through the
 // contents API as GitHub does. Every message asserted here is the one a clicker is shown (after
 // "The approval policy is invalid, so nobody can approve until it is fixed: ").
-import { generateKeyPairSync } from "node:crypto";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pino } from "pino";
@@ -21,6 +20,7 @@ import {
   slackUsersForGithubLogin,
 } from "../app/policy/index.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 
 const APP_ID = 5151;
 const SOURCE = "acme/api:.github/slack-deploy-gate.yml";
@@ -56,11 +56,7 @@ let acme: ContentsReader;
 let other: ContentsReader;
 
 beforeAll(async () => {
-  const { privateKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  });
+  const privateKey = newPrivateKey();
   github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: "unused" });
   for (const fullName of [...ACME_REPOS, ...OTHER_REPOS]) github.addRepository({ fullName });
   github.addInstallation({ id: 1, account: "acme", repositories: ACME_REPOS });

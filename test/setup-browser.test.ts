@@ -2,7 +2,6 @@
 // walks it: open the printed link, register the GitHub App on (the fake) GitHub, watch the checklist
 // turn green as the App is installed, create and install the Slack app on (the fake) Slack, and start
 // the App. Screenshots of each stage go to test-output/setup-*.png.
-import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +10,7 @@ import { type Browser, type BrowserContext, chromium, type Page } from "playwrig
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_CONFIG_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
   freePort,
@@ -31,11 +31,7 @@ const OUTPUT = join(PROJECT_ROOT, "test-output");
 const APP_ID = 848484;
 const WEBHOOK_SECRET = "webhook-secret-for-the-browser-walk";
 const PUBLIC = "https://deploy-gate.example.test";
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 let github: FakeGitHub;
 let slack: FakeSlack;

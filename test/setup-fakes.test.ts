@@ -1,7 +1,6 @@
 // The fakes' side of setup: GitHub's manifest registration pages and conversion endpoint (checked
 // against GitHub's OpenAPI description like every fake route), and Slack's apps.manifest.create,
 // install page and oauth.v2.access, driven by real clients (Probot's Octokit, @slack/web-api).
-import { generateKeyPairSync } from "node:crypto";
 import { WebClient } from "@slack/web-api";
 import { ProbotOctokit } from "probot";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -14,15 +13,12 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 
 const APP_ID = 515151;
 const SECRET = "webhook-secret-from-the-fake";
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const PUBLIC = "https://deploy-gate.example.test";
 
 interface SlackManifestShape {

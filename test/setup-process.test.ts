@@ -2,7 +2,6 @@
 // serves the setup page; through it (against the fake GitHub and Slack) to a complete `.env`, the App
 // taking over the same process, and its credentials proven by a verified webhook and a verified click.
 // Started again, it is the App at once and serves no setup route.
-import { generateKeyPairSync } from "node:crypto";
 import { copyFileSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +9,7 @@ import { parseEnv } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_CONFIG_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
   freePort,
@@ -26,11 +26,7 @@ import { createOnGitHub, decideInSlack, Visitor } from "./setup-helpers.js";
 const APP_ID = 737373;
 const WEBHOOK_SECRET = "webhook-secret-github-generated";
 const PUBLIC = "https://deploy-gate.example.test";
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 let github: FakeGitHub;
 let slack: FakeSlack;

@@ -1,7 +1,6 @@
 // Setup mode, in process: the `.env` writer, the guard (access token, CSRF, signed single-use states),
 // the manifests, and the setup server's routes over real HTTP against the fake GitHub and Slack,
 // including every refusal. The page never shows a credential.
-import { generateKeyPairSync } from "node:crypto";
 import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,14 +20,11 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
+import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
 import { createOnGitHub, decideInSlack, Visitor } from "./setup-helpers.js";
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 const APP_ID = 626262;
 const WEBHOOK_SECRET = "fake-github-webhook-secret-value";
 const PUBLIC = "https://deploy-gate.example.test";

@@ -4,13 +4,8 @@
 // again at once, and a rate limit's Retry-After or reset time is honoured.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { ProxiedRequest } from "../../testkit/fault-proxy.js";
-import {
-  type AttackScene,
-  hasButtons,
-  newPrivateKey,
-  statusText,
-  USERS,
-} from "../../testkit/helpers/attack-scene.js";
+import { type AttackScene, hasButtons, statusText, USERS } from "../../testkit/helpers/attack-scene.js";
+import { newPrivateKey } from "../../testkit/helpers/keys.js";
 import { elapse, openScene } from "./scene.js";
 
 let scene: AttackScene;

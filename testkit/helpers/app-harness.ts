@@ -1,7 +1,6 @@
 // The App served for real (Probot's HTTP server on loopback) against the fake Slack and fake GitHub,
 // on a real SQLite file or a fresh PostgreSQL database. Requests are posted with the Action's own
 // message code, and clicks are built from the buttons that were really posted.
-import { generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +29,7 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../fakes/slack.js";
+import { newPrivateKey } from "./keys.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { freePort } from "./processes.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
@@ -76,11 +76,7 @@ github-users:
 ${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
 `;
 
-const { privateKey } = generateKeyPairSync("rsa", {
-  modulusLength: 2048,
-  privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  publicKeyEncoding: { type: "spki", format: "pem" },
-});
+const privateKey = newPrivateKey();
 
 export interface Harness {
   slack: FakeSlack;

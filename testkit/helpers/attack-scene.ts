@@ -7,7 +7,7 @@
 //
 // SDG_APP_ROOT=/path/to/another/checkout runs the suite against that checkout's build/ (built there
 // beforehand): how to see which attacks a fix turns from failing to passing.
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, BLOCK_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
@@ -16,6 +16,7 @@ import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
 import { signWebhook } from "../fakes/github-webhooks.js";
 import { DEFAULT_CHANNEL_ID, type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
+import { newPrivateKey } from "./keys.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { type Child, freePort, PROJECT_ROOT, startApp, waitFor } from "./processes.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
@@ -88,14 +89,6 @@ github-users:
   ${USERS.dave}: dave
 ${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
 `;
-
-export function newPrivateKey(): string {
-  return generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-    publicKeyEncoding: { type: "spki", format: "pem" },
-  }).privateKey;
-}
 
 export interface AppProcess {
   name: string;
