@@ -14,6 +14,8 @@ import { createIngress, type IngressOptions } from "./http/ingress.js";
 import { createIdentity } from "./identity/index.js";
 import { metrics } from "./metrics.js";
 import { createPolicyLoader } from "./policy/index.js";
+import { createRequestPoster } from "./requests/post.js";
+import { createRequestTimers } from "./requests/timers.js";
 import { createSlackApi } from "./slack/api.js";
 import type { Store } from "./store/types.js";
 import { createWeb } from "./web/index.js";
@@ -123,7 +125,10 @@ export function slackDeployGate(
         linkUrl: (user) => identity.linkUrl(user),
       }),
     );
-    const events = activity.events(createGitHubEventHandler({ store, runner, policies, now }));
+    // A request's life beyond the click: the App's own requests at a gate, expiry and reminders.
+    const poster = createRequestPoster({ store, runner, installations, runs, policies, slack, log, now });
+    const timers = createRequestTimers({ store, runner, now });
+    const events = activity.events(createGitHubEventHandler({ store, runner, policies, poster, now }));
 
     ingress = createIngress({
       store,
@@ -180,7 +185,8 @@ export function slackDeployGate(
     let sweeping: Promise<number> | undefined;
     const sweep = () => {
       // One sweep at a time per process; the store's leases keep replicas apart.
-      sweeping ??= runner.sweep().finally(() => {
+      // Due effects first, then requests that expire or are due a reminder (app/requests/timers.ts).
+      sweeping ??= (async () => (await runner.sweep()) + (await timers.tick()))().finally(() => {
         sweeping = undefined;
       });
       return sweeping;

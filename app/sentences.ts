@@ -407,7 +407,7 @@ function closureLine(closure: Closure, at: Date, url: string | undefined): strin
     }
     case "run_finished":
       return closure.conclusion === "cancelled"
-        ? `:white_circle: *Cancelled*: the run was cancelled ${when(at)}, before anyone decided.`
+        ? `:white_circle: *Cancelled* ${when(at)}: ${esc(notes.runFinishedUndecided(closure.conclusion))}.`
         : `:white_circle: *Closed*: ${esc(notes.runFinishedUndecided(closure.conclusion))}.`;
     case "mismatch":
       return `:no_entry: *Does not match its run*: ${closure.problems.map(esc).join("; ")}. Nobody can approve it; the message now shows the run its buttons named.`;

@@ -126,30 +126,27 @@ describe("events a request follows", () => {
     );
   });
 
-  it("turns a deploy job waiting at, or starting on, an environment into deploy_job", async () => {
+  it("turns a deploy job starting on an environment into deploy_job_started", async () => {
     const run = addRun();
     const job = github.deployments.addJob(REPO, run, { name: "deploy", environment: "production" });
-    for (const action of ["waiting", "in_progress"] as const) {
-      const answer = await github.sendWebhook(
-        "workflow_job",
-        github.deployments.workflowJobPayload(job, action, "admin-user"),
-      );
-      expect(answer).toEqual({ status: 200, body: "ok" });
-    }
-    expect(received).toEqual(
-      (["waiting", "in_progress"] as const).map((status) => ({
-        name: "deploy_job",
+    const answer = await github.sendWebhook(
+      "workflow_job",
+      github.deployments.workflowJobPayload(job, "in_progress", "admin-user"),
+    );
+    expect(answer).toEqual({ status: 200, body: "ok" });
+    expect(received).toEqual([
+      {
+        name: "deploy_job_started",
         deliveryId: expect.any(String),
         repository: REPO,
         runId: run,
         runAttempt: 1,
-        status,
         environment: "production",
         jobName: "deploy",
         login: "admin-user",
         installationId: INSTALLATION,
-      })),
-    );
+      },
+    ]);
   });
 
   it("keeps when a completed run started and ended, and its link", async () => {
@@ -176,6 +173,7 @@ describe("the noise, dropped before it is parsed", () => {
     const build = github.deployments.addJob(REPO, run, { name: "build" });
     const noise: Array<[string, object]> = [
       ["workflow_job", github.deployments.workflowJobPayload(deploy, "queued")],
+      ["workflow_job", github.deployments.workflowJobPayload(deploy, "waiting")],
       ["workflow_job", github.deployments.workflowJobPayload(deploy, "completed")],
       ["workflow_job", github.deployments.workflowJobPayload(build, "waiting")],
       ["workflow_job", github.deployments.workflowJobPayload(build, "in_progress")],

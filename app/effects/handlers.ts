@@ -6,6 +6,7 @@ import { checkRunHandler, createDecisionCheckRuns } from "./check-run.js";
 import { dispatchHandler } from "./dispatch.js";
 import { reviewHandler } from "./review.js";
 import { slackEphemeralHandler } from "./slack-ephemeral.js";
+import { slackPostHandler } from "./slack-post.js";
 import { slackReplyHandler } from "./slack-reply.js";
 import { slackUpdateHandler } from "./slack-update.js";
 import type { EffectHandler } from "./types.js";
@@ -24,6 +25,7 @@ export function effectHandlers(deps: {
     reviewHandler(deps),
     checkRunHandler(checkRuns),
     dispatchHandler({ checkRuns }),
+    slackPostHandler(deps.slack),
     slackUpdateHandler(deps.slack),
     slackReplyHandler(deps.slack),
     slackEphemeralHandler(deps.slack),

@@ -24,9 +24,15 @@ export function requestStatus(
       note,
     };
   }
+  if (request.closed) {
+    return { kind: "closure", closure: request.closed, at: request.closedAt ?? request.createdAt };
+  }
+  const githubApprovals = request.githubApprovals.map((a) => a.login);
   switch (payload.show) {
     case "progress":
-      return { kind: "progress", approvers: payload.approvers, required: payload.required };
+      return { kind: "progress", approvers: payload.approvers, required: payload.required, githubApprovals };
+    case "pending":
+      return { kind: "pending", githubApprovals };
     case "expired":
       return { kind: "expired", at: new Date(payload.at) };
     case "closed":
@@ -69,6 +75,8 @@ export function messageUpdate(requestId: string, payload: MessageUpdatePayload):
 
 export type MessageUpdatePayload =
   | { show: "progress"; approvers: string[]; required: number }
+  /** Nobody voted yet: the request as it stands (first contact, news from GitHub). */
+  | { show: "pending" }
   | { show: "expired"; at: string }
   | { show: "closed"; note: string }
   | { show: "decision" };

@@ -1,5 +1,6 @@
 // `slack.reply`: one thread reply under the request message. Its id makes it one-shot.
 import type { SlackApi } from "../slack/api.js";
+import { retryLater } from "./retry.js";
 import { slackOutcome } from "./slack-outcome.js";
 import type { EffectHandler } from "./types.js";
 
@@ -10,7 +11,9 @@ export interface ReplyPayload {
 export function slackReplyHandler(slack: SlackApi): EffectHandler {
   return {
     kind: "slack.reply",
-    run(effect, request, context) {
+    async run(effect, request, context) {
+      if (!request.messageTs)
+        return retryLater(effect, context.now(), "the request message is not posted yet");
       const { text } = effect.payload as ReplyPayload;
       return slackOutcome(effect, context.now(), () =>
         slack.postThreadReply(request.channelId, request.messageTs, text),

@@ -57,17 +57,15 @@ export interface DeploymentReviewed {
 }
 
 /**
- * `workflow_job` waiting or in_progress for a job that deploys to an environment: the job is held at
- * the environment (`waiting`) or has started (`in_progress`). Jobs without an environment never get
- * this far: the ingress drops them.
+ * `workflow_job` in_progress for a job that deploys to an environment: the deploy job has started.
+ * Jobs without an environment, and every other action, never get this far: the ingress drops them.
  */
-export interface DeployJob {
-  name: "deploy_job";
+export interface DeployJobStarted {
+  name: "deploy_job_started";
   deliveryId: string;
   repository: string;
   runId: number;
   runAttempt: number;
-  status: "waiting" | "in_progress";
   environment: string;
   jobName: string;
   /** Who GitHub says set it going (the delivery's sender). */
@@ -75,7 +73,12 @@ export interface DeployJob {
   installationId: number | null;
 }
 
-export type GitHubEvent = GateRequested | DefaultBranchPush | RunCompleted | DeploymentReviewed | DeployJob;
+export type GitHubEvent =
+  | GateRequested
+  | DefaultBranchPush
+  | RunCompleted
+  | DeploymentReviewed
+  | DeployJobStarted;
 
 export interface GitHubEventHandler {
   handle(event: GitHubEvent): Promise<void>;

@@ -16,7 +16,9 @@ export const USED_EVENTS: ReadonlySet<string> = new Set([
 const USED_ACTIONS: Readonly<Record<string, ReadonlySet<string>>> = {
   deployment_protection_rule: new Set(["requested"]),
   deployment_review: new Set(["approved", "rejected"]),
-  workflow_job: new Set(["waiting", "in_progress"]),
+  // Which job waits at an environment, GitHub says with the gate (deployment_protection_rule); which
+  // one started is what tells a deployment went ahead without this App's review.
+  workflow_job: new Set(["in_progress"]),
   workflow_run: new Set(["completed"]),
 };
 
@@ -68,9 +70,7 @@ export function parseWebhook(name: string, deliveryId: string, payload: unknown)
         ? deploymentReviewed(deliveryId, root, root.action)
         : ignored(name, root.action);
     case "workflow_job":
-      return root.action === "waiting" || root.action === "in_progress"
-        ? deployJob(deliveryId, root, root.action)
-        : ignored(name, root.action);
+      return root.action === "in_progress" ? deployJob(deliveryId, root) : ignored(name, root.action);
     default:
       return { kind: "ignored", reason: `event "${name.slice(0, 60)}" is not used` };
   }
@@ -189,11 +189,7 @@ function deploymentReviewed(
   };
 }
 
-function deployJob(
-  deliveryId: string,
-  root: Record<string, unknown>,
-  status: "waiting" | "in_progress",
-): ParsedWebhook {
+function deployJob(deliveryId: string, root: Record<string, unknown>): ParsedWebhook {
   if (root.deployment === undefined || root.deployment === null) {
     return { kind: "ignored", reason: "a job that deploys to no environment" };
   }
@@ -209,12 +205,11 @@ function deployJob(
   return {
     kind: "event",
     event: {
-      name: "deploy_job",
+      name: "deploy_job_started",
       deliveryId,
       repository,
       runId,
       runAttempt,
-      status,
       environment,
       jobName,
       login,

@@ -7,7 +7,19 @@ import { LogLevel, WebClient } from "@slack/web-api";
 import { LRUCache } from "lru-cache";
 
 export interface SlackApi {
+  /** Posts a message (an App-posted request); returns where Slack put it. */
+  postMessage(message: {
+    channel: string;
+    text: string;
+    blocks: unknown[];
+    metadata?: { event_type: string; event_payload: Record<string, unknown> };
+  }): Promise<{ channel: string; ts: string }>;
   updateMessage(channel: string, ts: string, text: string, blocks: unknown[]): Promise<void>;
+  /**
+   * One message of a channel as Slack holds it (conversations.history at `ts`, with its metadata);
+   * undefined when it is not there. Throws when Slack will not say (no history scope, not a member).
+   */
+  readMessage(channel: string, ts: string): Promise<PostedMessage | undefined>;
   postThreadReply(channel: string, threadTs: string, text: string): Promise<void>;
   /** `blocks`, when given, are what Slack shows; `text` is then the notification's fallback. */
   postEphemeral(channel: string, user: string, text: string, blocks?: unknown[]): Promise<void>;
@@ -19,6 +31,14 @@ export interface SlackApi {
   userName(userId: string, timeoutMs: number): Promise<string | undefined>;
   /** A link to a message (chat.getPermalink); undefined when Slack cannot say. */
   permalink(channel: string, ts: string): Promise<string | undefined>;
+}
+
+export interface PostedMessage {
+  ts: string;
+  /** The Slack app that posted it, when an app did. */
+  appId: string | undefined;
+  blocks: unknown[];
+  metadata: { event_type?: unknown; event_payload?: unknown } | undefined;
 }
 
 export interface SlackApiOptions {
@@ -61,6 +81,33 @@ export function createSlackApi(options: SlackApiOptions): SlackApi {
   });
 
   return {
+    async postMessage(message) {
+      const result = await durable.chat.postMessage({
+        channel: message.channel,
+        text: message.text,
+        blocks: message.blocks as never,
+        ...(message.metadata ? { metadata: message.metadata as never } : {}),
+        unfurl_links: false,
+        unfurl_media: false,
+      });
+      if (!result.ts || !result.channel)
+        throw Object.assign(new Error("no ts"), { data: { error: "no_ts" } });
+      return { channel: result.channel, ts: result.ts };
+    },
+    async readMessage(channel, ts) {
+      const result = await durable.conversations.history({
+        channel,
+        latest: ts,
+        oldest: ts,
+        inclusive: true,
+        limit: 1,
+        include_all_metadata: true,
+      });
+      const message = result.messages?.find((m) => m.ts === ts);
+      if (!message) return undefined;
+      const raw = message as { app_id?: string; blocks?: unknown[]; metadata?: PostedMessage["metadata"] };
+      return { ts, appId: raw.app_id, blocks: raw.blocks ?? [], metadata: raw.metadata };
+    },
     async updateMessage(channel, ts, text, blocks) {
       await durable.chat.update({ channel, ts, text, blocks: blocks as never });
     },

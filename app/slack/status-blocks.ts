@@ -14,13 +14,18 @@ export function renderStatus(
   status: RequestStatus,
 ): { text: string; blocks: KnownBlock[] } {
   const blocks = original as KnownBlock[];
-  const block: KnownBlock = {
-    type: "section",
-    block_id: BLOCK_IDS.status,
-    text: { type: "mrkdwn", text: truncate(statusLine(status), SLACK_LIMITS.sectionText) },
-  };
+  const line = statusLine(status);
+  const shown: KnownBlock[] = line
+    ? [
+        {
+          type: "section",
+          block_id: BLOCK_IDS.status,
+          text: { type: "mrkdwn", text: truncate(line, SLACK_LIMITS.sectionText) },
+        },
+      ]
+    : [];
   const buttons = blocks.find((b) => b.block_id === BLOCK_IDS.actions);
-  const shown = status.kind === "progress" && buttons ? [block, buttons] : [block];
+  if ((status.kind === "progress" || status.kind === "pending") && buttons) shown.push(buttons);
   return { text: plainSummary(status), blocks: replaceActionsBlock(blocks, shown) };
 }
 

@@ -1,12 +1,15 @@
 // `gate_requested`: GitHub holds a job at an environment with the App's rule. The gate is recorded,
-// and a decision taken before it arrived is applied now (its review effect wakes up).
+// and a decision taken before it arrived is applied now (its review effect wakes up). When the
+// environment's policy names a channel and nobody asked yet, the App posts the request itself
+// (app/requests/post.ts).
 import type { EffectRunner } from "../effects/runner.js";
 import type { GateRequested } from "../github/events.js";
+import type { RequestPoster } from "../requests/post.js";
 import type { Store } from "../store/types.js";
 
 export async function onGateRequested(
   event: GateRequested,
-  deps: { store: Store; runner: EffectRunner; now: () => Date },
+  deps: { store: Store; runner: EffectRunner; now: () => Date; poster?: RequestPoster },
 ): Promise<void> {
   const { store, runner, now } = deps;
   await store.saveGate({
@@ -23,4 +26,5 @@ export async function onGateRequested(
       .filter((request) => request.decision && request.mode === "gate")
       .map((request) => runner.wake(request.requestId, ["github.review"], request)),
   );
+  await deps.poster?.onGate(event);
 }

@@ -1,13 +1,16 @@
 // `run_completed`: a run that ends can no longer pass a gate. A review not yet taken becomes obsolete
-// (and the message says so); an undecided request closes, its buttons gone. Other effects (the check
-// run, a dispatch) still apply: they do not need the run to wait.
+// (and the message says so); an undecided request closes (a cancelled run as cancelled), its buttons
+// gone. Every request of the attempt keeps how the run ended: its thread hears the outcome, with the
+// run's link and how long the deploy took after approval, and its footer shows it. Other effects (the
+// check run, a dispatch) still apply: they do not need the run to wait.
 
 import { messageUpdate } from "../effects/message-state.js";
 import { effectId } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import type { RunCompleted } from "../github/events.js";
-import { appliedReply, notes } from "../sentences.js";
-import type { NewEffect, RequestRow, Store } from "../store/types.js";
+import { closeRequest, refreshMessage, threadReply } from "../requests/life.js";
+import { appliedReply, notes, runOutcomeReply } from "../sentences.js";
+import type { NewEffect, RequestRow, RunOutcome, Store } from "../store/types.js";
 
 const CLAIM_MS = 30_000;
 
@@ -17,11 +20,31 @@ export async function onRunCompleted(
 ): Promise<void> {
   const { store, runner, now } = deps;
   const requests = await store.findRequestsForRun(event.repository, event.runId);
+  const outcome: RunOutcome = {
+    conclusion: event.conclusion ?? "completed",
+    completedAt: event.completedAt ?? now().toISOString(),
+    url: event.htmlUrl,
+  };
   await Promise.all(
     requests
       .filter((request) => request.runAttempt === event.runAttempt)
-      .map((request) => (request.decision ? dropReview(request) : close(request))),
+      .map(async (request) => {
+        await store.setOutcome(request.requestId, outcome);
+        const current: RequestRow = { ...request, outcome };
+        if (current.decision) await dropReview(current);
+        else if (!current.closed) await close(current);
+        await tellOutcome(current);
+      }),
   );
+
+  /** The thread hears how the run ended (once), and the footer shows it. */
+  async function tellOutcome(request: RequestRow): Promise<void> {
+    const approvedAt = request.decision === "approved" ? request.decidedAt : null;
+    const fresh = (await store.getRequest(request.requestId)) ?? request;
+    await refreshMessage(deps, fresh, [
+      threadReply(fresh, "run", runOutcomeReply(outcome, approvedAt, request.decision === "approved")),
+    ]);
+  }
 
   async function dropReview(request: RequestRow): Promise<void> {
     if (request.mode !== "gate") return;
@@ -50,14 +73,11 @@ export async function onRunCompleted(
   }
 
   async function close(request: RequestRow): Promise<void> {
-    await runner.record(
-      [
-        messageUpdate(request.requestId, {
-          show: "closed",
-          note: notes.runFinishedUndecided(event.conclusion),
-        }),
-      ],
+    await closeRequest(
+      deps,
       request,
+      { kind: "run_finished", conclusion: event.conclusion },
+      { reply: false },
     );
   }
 }

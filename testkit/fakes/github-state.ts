@@ -268,6 +268,12 @@ export class GitHubState {
     });
   }
 
+  /** The run ends (its deploy finished, or failed) with this conclusion. */
+  finishRun(fullName: string, runId: number, conclusion: "success" | "failure"): void {
+    const run = this.mustRun(fullName, runId);
+    Object.assign(run, { status: "completed", conclusion, waitingEnvironments: [], updatedAt: now() });
+  }
+
   cancelRun(fullName: string, runId: number): void {
     const run = this.mustRun(fullName, runId);
     Object.assign(run, {

@@ -100,6 +100,8 @@ export interface FakeGitHub {
   listRuns(repository: string): RunSnapshot[];
   rerun(repository: string, runId: number): void;
   cancelRun(repository: string, runId: number): void;
+  /** The run ends with this conclusion (its deploy job finished, or failed). */
+  finishRun(repository: string, runId: number, conclusion: "success" | "failure"): void;
   checkRuns(repository: string): {
     id: number;
     name: string;
@@ -398,6 +400,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     listRuns: (repository) => state.listRuns(repository).map((run) => fake.getRun(repository, run.runId)),
     rerun: (repository, runId) => state.rerun(repository, runId),
     cancelRun: (repository, runId) => state.cancelRun(repository, runId),
+    finishRun: (repository, runId, conclusion) => state.finishRun(repository, runId, conclusion),
     checkRuns: (repository) =>
       state.checkRuns
         .filter((c) => c.repository.toLowerCase() === repository.toLowerCase())

@@ -22,7 +22,13 @@ export const DEFAULT_BOT_TOKEN = "xoxb-test-token";
 export const DEFAULT_CONFIG_TOKEN = "xoxe.xoxp-1-test-config-token";
 export const DEFAULT_CHANNEL_ID = "C0DEPLOYS";
 /** Scopes a token has unless told otherwise; `chat:write.public` is left out on purpose. */
-export const DEFAULT_SCOPES = ["chat:write", "users:read", "usergroups:read"];
+export const DEFAULT_SCOPES = [
+  "chat:write",
+  "users:read",
+  "usergroups:read",
+  "channels:history",
+  "groups:history",
+];
 /** A trigger_id is good for this long, once. */
 export const TRIGGER_TTL_MS = 3000;
 const MAX_MESSAGE_TEXT = 40_000;
@@ -366,6 +372,33 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
       if (typeof body.thread_ts === "string" && body.thread_ts) ephemeral.thread_ts = body.thread_ts;
       ephemerals.push(ephemeral);
       return { message_ts: ephemeral.ts };
+    },
+
+    // One channel's messages, newest first (thread replies are not listed), as Slack pages them; the
+    // bot reads public channels with channels:history and private ones with groups:history, as a member.
+    "conversations.history": (body) => {
+      const channel = resolveChannel(body.channel, false);
+      const needed = channels[channel]?.isPrivate ? "groups:history" : "channels:history";
+      if (!scopes.has(needed))
+        throw new SlackApiError("missing_scope", { needed, provided: [...scopes].join(",") });
+      if ((channels[channel]?.memberOfBot ?? true) === false) throw new SlackApiError("not_in_channel");
+      const inclusive = body.inclusive === true || body.inclusive === "true" || body.inclusive === "1";
+      const latest = body.latest === undefined ? Number.POSITIVE_INFINITY : Number(body.latest);
+      const oldest = body.oldest === undefined ? 0 : Number(body.oldest);
+      const limit = Math.min(Math.max(Number(body.limit ?? 100) || 100, 1), 999);
+      const withMetadata = body.include_all_metadata === true || body.include_all_metadata === "true";
+      const within = messages
+        .filter((m) => m.channel === channel && !m.thread_ts)
+        .filter((m) => {
+          const ts = Number(m.ts);
+          return (inclusive ? ts <= latest : ts < latest) && (inclusive ? ts >= oldest : ts > oldest);
+        })
+        .reverse();
+      const page = within.slice(0, limit).map((m) => {
+        const { channel: _channel, metadata, ...rest } = messageView(m);
+        return withMetadata && metadata ? { ...rest, metadata } : rest;
+      });
+      return { messages: page, has_more: within.length > limit, pin_count: 0 };
     },
 
     "chat.getPermalink": (body) => {

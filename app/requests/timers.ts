@@ -1,0 +1,103 @@
+// What happens to a request with time, on the App's sweep (a timer on every replica, and once at
+// start-up, so a request that came due while the App was down is handled when it is back):
+// - expiry: an undecided request past its `expiresAt` (the policy's expire-after from when it was
+//   posted) is decided `expired` by the same atomic `decide` as a click, so of several replicas exactly
+//   one records it and its effects: gate mode rejects the deployment in GitHub with a comment saying it
+//   expired, the check run says timed out, the message says so and its buttons go;
+// - reminders (`remind-after`): a thread reply mentioning the approvers who have not voted, once per
+//   interval and at most three times; each one is claimed first, so one replica sends it.
+import { approverMention } from "../../common/message.js";
+import { messageUpdate } from "../effects/message-state.js";
+import { effectId, MODE_EFFECTS } from "../effects/modes.js";
+import type { EffectRunner } from "../effects/runner.js";
+import { reminder } from "../sentences.js";
+import type { NewEffect, RequestRow, Store } from "../store/types.js";
+import { threadReply } from "./life.js";
+
+/** Reminders per request, whatever the interval. */
+export const MAX_REMINDERS = 3;
+const BATCH = 50;
+
+export interface RequestTimers {
+  /** Expires what is due and sends due reminders; returns how many requests it acted on. */
+  tick(): Promise<number>;
+}
+
+export function createRequestTimers(deps: {
+  store: Store;
+  runner: EffectRunner;
+  now: () => Date;
+}): RequestTimers {
+  const { store, runner, now } = deps;
+
+  async function expire(request: RequestRow): Promise<boolean> {
+    let gate =
+      request.mode === "gate"
+        ? await store.getGate(request.repository, request.runId, request.environment)
+        : undefined;
+    const github: NewEffect[] = MODE_EFFECTS[request.mode]("expired").map(({ kind, state }) => ({
+      id: effectId(request.requestId, kind),
+      requestId: request.requestId,
+      kind,
+      payload:
+        kind === "github.review"
+          ? { gate: gate ? { environment: gate.environment, installationId: gate.installationId } : null }
+          : request.facts
+            ? { headSha: request.facts.sha }
+            : {},
+      state: kind === "github.review" && gate ? "due" : state,
+      onConflict: "ignore",
+    }));
+    const effects = [...github, messageUpdate(request.requestId, { show: "decision" })];
+    const at = now();
+    if (
+      !(await store.decide(
+        request.requestId,
+        { decision: "expired", decidedBy: [], reason: null, at },
+        effects,
+      ))
+    ) {
+      return false;
+    }
+    const due = effects.filter((e) => e.state === "due").map((e) => e.id);
+    if (request.mode === "gate" && !gate) {
+      // As a deciding click does: the gate may have arrived meanwhile, its webhook finding nothing to wake.
+      gate = await store.getGate(request.repository, request.runId, request.environment);
+      if (gate) {
+        await store.wakeEffects(request.requestId, ["github.review"], now());
+        due.unshift(effectId(request.requestId, "github.review"));
+      }
+    }
+    await runner.run(due, { ...request, decision: "expired", decidedAt: at, decidedBy: [], reason: null });
+    return true;
+  }
+
+  async function remind(request: RequestRow): Promise<boolean> {
+    const number = request.remindersSent + 1;
+    if (number > MAX_REMINDERS || !request.remindEveryMs) return false;
+    const nextAt = new Date(now().getTime() + request.remindEveryMs);
+    const next = number < MAX_REMINDERS && (!request.expiresAt || nextAt < request.expiresAt) ? nextAt : null;
+    if (!(await store.claimReminder(request.requestId, request.remindersSent, next))) return false;
+    const voters = new Set((await store.listVotes(request.requestId)).map((v) => v.slackUserId));
+    // People who voted are left out; a Slack group or a GitHub name is mentioned as such.
+    const people = (request.facts?.approval?.approvers ?? [])
+      .filter((a) => a.kind !== "user" || !voters.has(a.id))
+      .map(approverMention);
+    await runner.record(
+      [threadReply(request, `remind:${number}`, reminder(people, number, request.expiresAt))],
+      request,
+    );
+    return true;
+  }
+
+  return {
+    async tick() {
+      let acted = 0;
+      const expired = await store.listExpired(now(), BATCH);
+      for (const request of expired) if (await expire(request)) acted += 1;
+      const reminders = await store.listDueReminders(now(), BATCH);
+      for (const request of reminders) if (await remind(request)) acted += 1;
+      return acted;
+    },
+  };
+}
