@@ -22,13 +22,19 @@ const METHOD_SCOPES: Record<string, string | null> = {
   // The workspace pin: which Slack app the bot token belongs to (unless SLACK_APP_ID says).
   "bots.info": "users:read",
   "auth.test": null,
+  // A request the workflow announced, read at its ts when GitHub reaches the gate (private channels:
+  // groups:history, below).
+  "conversations.history": "channels:history",
   // Setup: an app configuration token, and the OAuth client credentials; not bot scopes.
   "apps.manifest.create": null,
   "oauth.v2.access": null,
 };
 
-/** Asked for without a method that requires it: lets chat.postMessage post in public channels the bot has not joined. */
-const OPTIONAL_SCOPES = ["chat:write.public"];
+/**
+ * Asked for beside a method's own scope: chat:write.public lets chat.postMessage post in public channels
+ * the bot has not joined; groups:history lets conversations.history read private channels.
+ */
+const OPTIONAL_SCOPES = ["chat:write.public", "groups:history"];
 /** Asked for by a manifest feature, not a method: the `/deploy-gate` slash command needs `commands`. */
 const FEATURE_SCOPES = ["commands"];
 
