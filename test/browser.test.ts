@@ -2,10 +2,10 @@
 // the page, from starting a deployment to seeing GitHub resume or stop it. Screenshots of each end
 // state go to test-output/. This suite proves the page (rendering, confirm dialogs, who sees which
 // ephemeral, the reason form, the policy editor); the rules behind it are proven in-process.
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium, SCREENSHOTS } from "../testkit/helpers/chromium.js";
 import {
   type Child,
   freePort,
@@ -16,14 +16,6 @@ import {
 } from "../testkit/helpers/processes.js";
 import { requireBuild } from "../testkit/require-build.js";
 
-/** Debian's chromium (CI here), or whatever `chromium` is on PATH (GitHub's runner links Chrome there). */
-const CHROMIUM =
-  process.env.CHROMIUM_PATH ??
-  [...(process.env.PATH ?? "").split(":").map((dir) => join(dir, "chromium")), "/usr/bin/chromium"].find(
-    (path) => existsSync(path),
-  ) ??
-  "/usr/bin/chromium";
-const OUTPUT = join(PROJECT_ROOT, "test-output");
 const UI_TIMEOUT = 20_000;
 
 /** Waits for the page to catch up (it polls the sandbox server). */
@@ -37,9 +29,7 @@ let page: Page;
 
 beforeAll(async () => {
   requireBuild("app", "action");
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  mkdirSync(OUTPUT, { recursive: true });
+  browser = await launchChromium();
   const port = await freePort();
   sandbox = startProcess({
     name: "sandbox",
@@ -49,17 +39,6 @@ beforeAll(async () => {
     env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: "warn" },
   });
   ({ sandboxUrl } = await waitForJsonLine<{ sandboxUrl: string }>(sandbox, 240_000));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      "--no-sandbox",
-      "--disable-background-networking",
-      "--disable-gpu",
-      "--disable-component-update",
-      "--disable-sync",
-      "--no-first-run",
-    ],
-  });
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   page.setDefaultTimeout(UI_TIMEOUT);
   // No request may leave the machine: the page must be self-contained.
@@ -114,7 +93,7 @@ async function clickButton(runId: string, label: "Approve" | "Reject", confirmTi
 
 async function screenshot(name: string, show?: Locator): Promise<void> {
   await show?.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(OUTPUT, `sandbox-${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `sandbox-${name}.png`), fullPage: true });
 }
 
 describe("the sandbox in a browser", () => {
@@ -250,7 +229,7 @@ describe("the sandbox in a browser", () => {
     await signIn.locator("#continue").click();
     // GitHub's sign-in page: "link as…" the account that is in the team.
     await signIn.locator("#login").selectOption("olivia-gh");
-    await signIn.screenshot({ path: join(OUTPUT, "sandbox-link-as.png"), fullPage: true });
+    await signIn.screenshot({ path: join(SCREENSHOTS, "sandbox-link-as.png"), fullPage: true });
     await signIn.locator("#authorize").click();
     await signIn.locator("#outcome").waitFor();
     expect(await signIn.locator("#outcome").textContent()).toContain("linked to GitHub @olivia-gh");

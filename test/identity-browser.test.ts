@@ -4,21 +4,12 @@
 // in-process tests can only assert: the cookie travels (SameSite=Lax on GitHub's redirect back), the
 // page's Content-Security-Policy lets its form go on to GitHub, and a replayed callback is refused.
 // Screenshots of each step go to test-output/.
-import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Harness, SIGNING_SECRET, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { launchChromium, SCREENSHOTS } from "../testkit/helpers/chromium.js";
 import { linkButtonUrl, slashCommand } from "../testkit/helpers/link-flow.js";
-import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
-
-const CHROMIUM =
-  process.env.CHROMIUM_PATH ??
-  [...(process.env.PATH ?? "").split(":").map((dir) => join(dir, "chromium")), "/usr/bin/chromium"].find(
-    (path) => existsSync(path),
-  ) ??
-  "/usr/bin/chromium";
-const OUTPUT = join(PROJECT_ROOT, "test-output");
 
 describe("the link flow in Chromium", () => {
   let h: Harness;
@@ -27,16 +18,10 @@ describe("the link flow in Chromium", () => {
   const violations: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-    mkdirSync(OUTPUT, { recursive: true });
+    browser = await launchChromium();
     h = await startHarness("sqlite");
     h.github.people.addUser({ login: "octocat", name: "The Octocat" });
     h.github.people.addUser({ login: "hubot", name: "Hubot" });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
-    });
     page = await browser.newPage({ viewport: { width: 900, height: 760 } });
     // The browser reports what the page's policy blocks: none of it may be the App's own doing.
     page.on("console", (message) => {
@@ -48,7 +33,8 @@ describe("the link flow in Chromium", () => {
     await h?.close();
   });
 
-  const shot = (name: string) => page.screenshot({ path: join(OUTPUT, `link-${name}.png`), fullPage: true });
+  const shot = (name: string) =>
+    page.screenshot({ path: join(SCREENSHOTS, `link-${name}.png`), fullPage: true });
 
   it("links Alice's Slack account to @octocat through GitHub's sign-in", async () => {
     const reply = await slashCommand(h.appUrl, SIGNING_SECRET, USERS.alice, "link");

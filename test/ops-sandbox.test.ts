@@ -2,13 +2,14 @@
 // and leaves nothing running; in Chromium the page loads without a console error, draws every symbol
 // without a font, keeps the person picker in view, labels approval counts from the saved policy, and
 // refuses an invalid policy on save with the very sentence a click would get from the App.
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../testkit/fakes/control-client.js";
+import { launchChromium } from "../testkit/helpers/chromium.js";
 import {
   type Child,
   freePort,
@@ -20,12 +21,6 @@ import {
 } from "../testkit/helpers/processes.js";
 import { requireBuild } from "../testkit/require-build.js";
 
-const CHROMIUM =
-  process.env.CHROMIUM_PATH ??
-  [...(process.env.PATH ?? "").split(":").map((dir) => join(dir, "chromium")), "/usr/bin/chromium"].find(
-    (path) => existsSync(path),
-  ) ??
-  "/usr/bin/chromium";
 const SANDBOX = join(PROJECT_ROOT, "sandbox", "server.ts");
 const UI_TIMEOUT = 20_000;
 const poll = <T>(probe: () => Promise<T>, timeout = UI_TIMEOUT) =>
@@ -96,8 +91,7 @@ describe("the sandbox page", () => {
 
   beforeAll(async () => {
     requireBuild("app", "action");
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
+    browser = await launchChromium();
     sandbox = startProcess({
       name: "sandbox",
       command: process.execPath,
@@ -108,10 +102,6 @@ describe("the sandbox page", () => {
     const ready = await waitForJsonLine<{ sandboxUrl: string; controlUrl: string }>(sandbox, 240_000);
     sandboxUrl = ready.sandboxUrl;
     control = new ControlClient(ready.controlUrl);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"],
-    });
     // Short enough that the page scrolls once a few runs are listed.
     page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
     page.setDefaultTimeout(UI_TIMEOUT);

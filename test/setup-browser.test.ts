@@ -2,14 +2,15 @@
 // walks it: open the printed link, register the GitHub App on (the fake) GitHub, watch the checklist
 // turn green as the App is installed, create and install the Slack app on (the fake) Slack, and start
 // the App. Screenshots of each stage go to test-output/setup-*.png.
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseEnv } from "node:util";
-import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_CONFIG_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { launchChromium, SCREENSHOTS } from "../testkit/helpers/chromium.js";
 import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
@@ -21,13 +22,6 @@ import {
 } from "../testkit/helpers/processes.js";
 import { requireBuild } from "../testkit/require-build.js";
 
-const CHROMIUM =
-  process.env.CHROMIUM_PATH ??
-  [...(process.env.PATH ?? "").split(":").map((d) => join(d, "chromium")), "/usr/bin/chromium"].find((p) =>
-    existsSync(p),
-  ) ??
-  "/usr/bin/chromium";
-const OUTPUT = join(PROJECT_ROOT, "test-output");
 const APP_ID = 848484;
 const WEBHOOK_SECRET = "webhook-secret-for-the-browser-walk";
 const PUBLIC = "https://deploy-gate.example.test";
@@ -47,16 +41,14 @@ const problems: string[] = [];
 async function screenshot(name: string): Promise<void> {
   // From the top: the checklist is sticky, and a full-page capture keeps it where the viewport left it.
   await page.evaluate("window.scrollTo(0, 0)");
-  await page.screenshot({ path: join(OUTPUT, `setup-${name}.png`), fullPage: true });
+  await page.screenshot({ path: join(SCREENSHOTS, `setup-${name}.png`), fullPage: true });
 }
 
 const checkDone = (id: string) => page.locator(`#check-${id}`).getAttribute("data-done");
 
 beforeAll(async () => {
   requireBuild("app");
-  if (!existsSync(CHROMIUM))
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium)`);
-  mkdirSync(OUTPUT, { recursive: true });
+  browser = await launchChromium();
   github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });
   slack = await startFakeSlack();
   dir = mkdtempSync(join(tmpdir(), "sdg-setup-browser-"));
@@ -85,10 +77,6 @@ beforeAll(async () => {
   accessUrl = await waitFor("the setup address", () => /Open (http:\/\/\S+)/.exec(app.output())?.[1], {
     child: app,
     timeoutMs: 30_000,
-  });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--disable-background-networking", "--disable-gpu", "--no-first-run"],
   });
   context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: base });
