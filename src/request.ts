@@ -2,6 +2,8 @@
 // message (dispatch mode shows what an approval starts), Slack, the outputs and the job summary.
 import * as core from "@actions/core";
 import type { KnownBlock, WebClient } from "@slack/web-api";
+import { ANNOUNCE_TITLE, formatAnnouncement } from "../common/announce.js";
+import { type Changes, readChanges } from "../common/changes.js";
 import { type DispatchTarget, dispatchBlock } from "../common/dispatch.js";
 import { buildRequestMessage } from "../common/message.js";
 import { BLOCK_IDS, type Mode, newRequestId, type RequestReference } from "../common/reference.js";
@@ -45,14 +47,19 @@ export async function postRequest(options: RequestOptions, run: RunContext): Pro
     requestId: newRequestId(),
   };
 
-  const commitTitle = await commitTitleOrWarn(options.github, run);
+  const [commitTitle, changes] = await Promise.all([
+    commitTitleOrWarn(options.github, run),
+    changesOrWarn(options.github, run, options.environment),
+  ]);
   const message = buildRequestMessage({
     reference,
     serverUrl: run.serverUrl,
     workflow: run.workflow,
     ref: run.ref,
-    sha: run.sha,
+    // The commit GitHub's run is for: what the App checks the message against, and where it writes.
+    sha: run.headSha,
     commitTitle,
+    ...(changes ? { changes } : {}),
     actor: run.actor,
     eventName: run.eventName,
     message: post.message,
@@ -78,6 +85,11 @@ export async function postRequest(options: RequestOptions, run: RunContext): Pro
     );
   }
   options.onPosted?.({ ...posted, blocks: message.blocks });
+  // Tells the App where the request is, on this job (an annotation it reads when GitHub reaches the
+  // gate): it then checks the message and keeps it true before anyone clicks (common/announce.ts).
+  core.notice(formatAnnouncement({ reference, channel: posted.channelId, ts: posted.ts }), {
+    title: ANNOUNCE_TITLE,
+  });
   core.setOutput("request-id", reference.requestId);
   core.setOutput("channel-id", posted.channelId);
   core.setOutput("message-ts", posted.ts);
@@ -112,12 +124,33 @@ export async function postRequest(options: RequestOptions, run: RunContext): Pro
   return { reference, ...posted, messageUrl, blocks: message.blocks, slack };
 }
 
+/** What changed since the last successful deployment to the environment; undefined without a token. */
+async function changesOrWarn(
+  github: GitHubClient | undefined,
+  run: RunContext,
+  environment: string,
+): Promise<Changes | undefined> {
+  if (!github) return undefined;
+  const changes = await readChanges(github, {
+    owner: run.owner,
+    repo: run.repo,
+    environment,
+    sha: run.headSha,
+  });
+  if (changes.kind === "unknown") {
+    core.warning(
+      `Could not read what changed since the last deployment to ${environment}: ${changes.reason}.`,
+    );
+  }
+  return changes;
+}
+
 async function commitTitleOrWarn(
   github: GitHubClient | undefined,
   run: RunContext,
 ): Promise<string | undefined> {
   try {
-    return await fetchCommitTitle({ client: github, owner: run.owner, repo: run.repo, sha: run.sha });
+    return await fetchCommitTitle({ client: github, owner: run.owner, repo: run.repo, sha: run.headSha });
   } catch (error) {
     core.warning(
       `Could not read the commit title from GitHub (${describe(error)}); posting the request without it.`,

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { decodeReference, METADATA_EVENT_TYPE } from "../common/reference.js";
+import { decodeReference, encodeReference, METADATA_EVENT_TYPE } from "../common/reference.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
 import { newPrivateKey } from "../testkit/helpers/keys.js";
@@ -217,16 +217,32 @@ describe("the action, run from dist/index.js", () => {
       ["chat.getPermalink", DEFAULT_BOT_TOKEN],
     ]);
     expect(slack.calls[0]?.body).toMatchObject({ channel: "C0DEPLOYS", unfurl_links: "false" });
-    // One call, with the job's token (the fake answers 401 to any other), asking for no file list.
-    expect(github.requests).toEqual([
-      {
-        method: "GET",
-        path: `/repos/octo/app/commits/${SHA}`,
-        query: "?per_page=1",
-        operationId: "repos/get-commit",
-        status: 200,
-      },
-    ]);
+    // With the job's token (the fake answers 401 to any other): the commit, asking for no file list,
+    // and the environment's deployments (none yet: a first deployment, said so in the message).
+    expect(github.requests).toHaveLength(2);
+    expect(github.requests).toEqual(
+      expect.arrayContaining([
+        {
+          method: "GET",
+          path: `/repos/octo/app/commits/${SHA}`,
+          query: "?per_page=1",
+          operationId: "repos/get-commit",
+          status: 200,
+        },
+        {
+          method: "GET",
+          path: "/repos/octo/app/deployments",
+          query: "?environment=production&per_page=20",
+          operationId: "repos/list-deployments",
+          status: 200,
+        },
+      ]),
+    );
+    expect(blocks).toContain("*First deployment to production*");
+    // Where the request is, for the App to find when GitHub reaches the gate (common/announce.ts).
+    expect(run.stdout).toContain(
+      `::notice title=slack-deploy-gate request::${encodeReference(reference)} C0DEPLOYS ${run.outputs["message-ts"]}`,
+    );
 
     expect(run.summary).toContain("Deployment approval requested");
     expect(run.summary).toContain("<code>production</code>");
