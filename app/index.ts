@@ -186,7 +186,8 @@ export function slackDeployGate(
     const sweep = () => {
       // One sweep at a time per process; the store's leases keep replicas apart.
       // Due effects first, then requests that expire or are due a reminder (app/requests/timers.ts).
-      sweeping ??= (async () => (await runner.sweep()) + (await timers.tick()))().finally(() => {
+      sweeping ??= (async () =>
+        (await runner.sweep()) + (await activity.recorder.around(() => timers.tick())))().finally(() => {
         sweeping = undefined;
       });
       return sweeping;

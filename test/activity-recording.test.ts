@@ -6,7 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createActivityStore } from "../app/activity/store.js";
 import type { ActivityEvent, ActivityRequest, StoredEvent } from "../app/activity/types.js";
+import { appRequestId } from "../app/requests/post.js";
 import { ACTION_IDS } from "../common/reference.js";
+import { DEFAULT_CHANNEL_ID } from "../testkit/fakes/slack.js";
 import {
   type Backend,
   DEFAULT_POLICY,
@@ -386,6 +388,99 @@ for (const backend of ["sqlite", "postgres"] as Backend[]) {
     });
   });
 }
+
+describe("activity recording over a request's life beyond the click", () => {
+  let h: Harness;
+  /** Production's requests posted by the App itself in the deploys channel. */
+  const appPosts = DEFAULT_POLICY.replace(
+    "    required-approvals: 1\n",
+    `    required-approvals: 1\n    channel: ${DEFAULT_CHANNEL_ID}\n`,
+  );
+  const store = () => createActivityStore(h.store.driver);
+  beforeAll(async () => {
+    h = await startHarness("sqlite", { policy: appPosts });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("a request the App posts itself: the gate, then the post", async () => {
+    const run = 700_001;
+    h.addRun(run);
+    await h.gate(run);
+    await h.settle();
+    const requestId = appRequestId({
+      repository: REPO,
+      runId: run,
+      runAttempt: 1,
+      environment: "production",
+    });
+    const request = await store().get(requestId);
+    expect(request).toMatchObject({ seenVia: "gate", state: "pending", placeholder: false });
+    const timeline = await store().timeline(requestId);
+    const posted = ofKind(timeline, "posted");
+    expect(posted).toHaveLength(1);
+    expect(posted[0]?.channel).toBe(DEFAULT_CHANNEL_ID);
+    expect(h.message(posted[0]?.ts as string)).toBeDefined();
+    expect(ofKind(timeline, "slack").some((c) => c.method === "chat.postMessage" && c.ok)).toBe(true);
+    expect(timeline.findIndex((e) => e.event.kind === "webhook")).toBeLessThan(
+      timeline.findIndex((e) => e.event.kind === "posted"),
+    );
+  });
+
+  it("a rejection in GitHub's own page closes the request as rejected", async () => {
+    const { message, run } = await h.newRequest({ environment: "staging" });
+    const requestId = h.requestIdOf(message);
+    await h.click(message, "approve", USERS.carol);
+    await h.settle();
+    const answer = await h.github.sendWebhook(
+      "deployment_review",
+      h.github.deployments.deploymentReviewPayload(REPO, run, {
+        state: "rejected",
+        environment: "staging",
+        reviewer: "octocat",
+        comment: "Freeze",
+      }),
+    );
+    expect(answer.status).toBe(200);
+    await h.settle();
+    const request = await store().get(requestId);
+    expect(request?.state).toBe("rejected");
+    expect(request?.summary).toBe("closed: rejected in GitHub by @octocat: Freeze");
+    const timeline = await store().timeline(requestId);
+    expect(ofKind(timeline, "webhook").map((w) => [w.event, w.action])).toContainEqual([
+      "deployment_review",
+      "rejected",
+    ]);
+    expect(ofKind(timeline, "closed")).toEqual([
+      { kind: "closed", closure: "rejected_in_github", note: "rejected in GitHub by @octocat: Freeze" },
+    ]);
+  });
+
+  it("expiry on the App's clock: the sweep decides it expired", async () => {
+    const { message } = await h.newRequest({ environment: "staging" });
+    const requestId = h.requestIdOf(message);
+    await h.click(message, "approve", USERS.carol);
+    await h.settle();
+    h.advanceClock(25 * 60 * 60_000);
+    try {
+      await h.handle.sweep();
+      await h.settle();
+    } finally {
+      h.advanceClock(-25 * 60 * 60_000);
+    }
+    const request = await store().get(requestId);
+    expect(request?.state).toBe("expired");
+    const timeline = await store().timeline(requestId);
+    expect(ofKind(timeline, "decision")).toEqual([
+      { kind: "decision", decision: "expired", by: [], reason: null },
+    ]);
+    expect(ofKind(timeline, "delivery").find((d) => d.effectKind === "github.review")).toMatchObject({
+      outcome: "done",
+      primary: true,
+    });
+  });
+});
 
 describe("activity recording under load", () => {
   let h: Harness;

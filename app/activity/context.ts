@@ -22,7 +22,8 @@ export interface ClickNote {
 
 export interface ActivityContext {
   sink: RecordSink;
-  request: RequestFacts;
+  /** The request the work is for; undefined while handling what may touch several (a webhook, the sweep). */
+  request?: RequestFacts;
   /** The effect being run, when one is. */
   effect?: string;
   /** The click being handled, when one is. */
@@ -46,10 +47,19 @@ export function outsideActivity<T>(fn: () => T): T {
 
 /** Records an event on the current request's timeline, if there is one. Never throws. */
 export function recordHere(event: ActivityEvent): void {
+  const request = storage.getStore()?.request;
+  if (request) recordAbout(request, event);
+}
+
+/**
+ * Records an event on a request's timeline, when the code runs for the activity record at all (a click,
+ * an effect, a webhook, the sweep). Never throws.
+ */
+export function recordAbout(request: RequestFacts, event: ActivityEvent): void {
   const context = storage.getStore();
   if (!context) return;
   try {
-    context.sink.record(context.request, event);
+    context.sink.record(request, event);
   } catch {
     // Recording must never break what is being recorded.
   }

@@ -10,12 +10,13 @@ type OctokitPlugin = Parameters<typeof ProbotOctokit.plugin>[0];
 export const activityOctokitPlugin: OctokitPlugin = (octokit) => {
   octokit.hook.wrap("request", async (request, options) => {
     const context = currentActivity();
-    if (!context) return request(options);
+    const about = context?.request;
+    if (!context || !about) return request(options);
     const started = performance.now();
     const record = (status: number | null, error?: string) => {
       const retries = (options.request as { retryCount?: unknown } | undefined)?.retryCount;
       try {
-        context.sink.record(context.request, {
+        context.sink.record(about, {
           kind: "github",
           method: String(options.method ?? "GET").toUpperCase(),
           route: String(options.url ?? "").slice(0, 200),

@@ -16,11 +16,12 @@ import { activityRoutes } from "./routes.js";
 import { recordSlackCalls } from "./slack-calls.js";
 import { type ActivityStore, createActivityStore } from "./store.js";
 
-export { noteClick, noteDecision, recordHere } from "./context.js";
+export { noteClick, noteDecision, recordAbout, recordHere } from "./context.js";
 export { activityOctokitPlugin } from "./github-calls.js";
 export type { ActivityRecorder } from "./recorder.js";
 export { DEFAULT_RETENTION_DAYS } from "./retention.js";
 export { ACTIVITY_SCHEMA } from "./schema.js";
+export { closureNote } from "./summary.js";
 export type { ActivityEvent, RequestFacts } from "./types.js";
 
 export interface ActivityOptions {

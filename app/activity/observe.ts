@@ -87,6 +87,7 @@ export function recordShed(recorder: ActivityRecorder, interaction: Interaction)
 const GITHUB_NAMES: Record<string, { event: string; action: string }> = {
   gate_requested: { event: "deployment_protection_rule", action: "requested" },
   run_completed: { event: "workflow_run", action: "completed" },
+  deploy_job_started: { event: "workflow_job", action: "in_progress" },
 };
 
 export function recordedEvents(handler: GitHubEventHandler, recorder: ActivityRecorder): GitHubEventHandler {
@@ -94,7 +95,10 @@ export function recordedEvents(handler: GitHubEventHandler, recorder: ActivityRe
     async handle(event) {
       const subject = runSubject(event);
       if (subject) {
-        const named = GITHUB_NAMES[event.name] ?? { event: event.name, action: "" };
+        const named =
+          event.name === "deployment_reviewed"
+            ? { event: "deployment_review", action: event.state }
+            : (GITHUB_NAMES[event.name] ?? { event: event.name, action: "" });
         const fields = event as unknown as Record<string, unknown>;
         recorder.recordRun(subject, {
           kind: "webhook",
@@ -106,7 +110,8 @@ export function recordedEvents(handler: GitHubEventHandler, recorder: ActivityRe
           ...("conclusion" in fields ? { conclusion: (fields.conclusion as string | null) ?? null } : {}),
         });
       }
-      return handler.handle(event);
+      // Closures and wake-ups it causes name their requests (context.ts recordAbout).
+      return recorder.around(() => handler.handle(event));
     },
   };
 }
@@ -119,8 +124,10 @@ function runSubject(event: GitHubEvent): RunSubject | undefined {
   return {
     repository: fields.repository,
     runId: fields.runId,
-    ...(event.name === "gate_requested" ? { environment: event.environment } : {}),
-    ...(event.name === "run_completed" ? { runAttempt: event.runAttempt } : {}),
+    ...(event.name === "gate_requested" || event.name === "deploy_job_started"
+      ? { environment: event.environment }
+      : {}),
+    ...("runAttempt" in event ? { runAttempt: event.runAttempt } : {}),
   };
 }
 

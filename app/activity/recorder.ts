@@ -19,6 +19,8 @@ export interface ActivityRecorder extends RecordSink {
   refused(source: RefusedSource, reason: string): void;
   /** Runs `fn` for `request`: the GitHub and Slack calls it makes are recorded on its timeline. */
   runFor<T>(request: RequestFacts, fn: () => T, extra?: Omit<ActivityContext, "sink" | "request">): T;
+  /** Runs `fn` for no one request (a webhook, the sweep): what it records names its requests itself. */
+  around<T>(fn: () => T): T;
   /** Writes everything gathered so far. */
   flush(): Promise<void>;
   /** Stops the timer and writes what is left. */
@@ -168,6 +170,9 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
     },
     runFor(request, fn, extra = {}) {
       return runFor({ ...extra, sink: recorder, request }, fn);
+    },
+    around(fn) {
+      return runFor({ sink: recorder }, fn);
     },
     flush: async () => {
       // A write in progress may have started before the newest events: write again after it.

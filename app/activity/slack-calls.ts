@@ -9,6 +9,8 @@ import { currentActivity } from "./context.js";
  * they are answered from a cache (no call to record) or never fail.
  */
 const METHODS: Partial<Record<keyof SlackApi, string>> = {
+  postMessage: "chat.postMessage",
+  readMessage: "conversations.history",
   updateMessage: "chat.update",
   postThreadReply: "chat.postMessage",
   postEphemeral: "chat.postEphemeral",
@@ -22,11 +24,12 @@ export function recordSlackCalls(slack: SlackApi): SlackApi {
     const original = slack[name] as (...args: unknown[]) => Promise<unknown>;
     (wrapped as Record<string, unknown>)[name] = async (...args: unknown[]) => {
       const context = currentActivity();
-      if (!context) return original.apply(slack, args);
+      const about = context?.request;
+      if (!context || !about) return original.apply(slack, args);
       const started = performance.now();
       const record = (ok: boolean, code?: string) => {
         try {
-          context.sink.record(context.request, {
+          context.sink.record(about, {
             kind: "slack",
             method,
             ok,

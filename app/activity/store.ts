@@ -217,6 +217,8 @@ export function createActivityStore(driver: Driver): ActivityStore {
       [repo, subject.runId, env],
     );
     if (candidates[0]) return [candidates[0].request_id];
+    // Only a gate speaks of a request yet to be seen; other news of a run nobody asked about is not kept.
+    if (!isGate) return [];
     const id = placeholderId(subject.repository, subject.runId, subject.environment);
     yield* run(
       `INSERT INTO activity_requests (request_id, placeholder, repository, repository_key, owner_key,
@@ -231,7 +233,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
         subject.environment,
         env,
         subject.runId,
-        isGate ? "gate" : "webhook",
+        "gate",
         at,
         at,
         at,

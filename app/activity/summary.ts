@@ -1,6 +1,7 @@
 // What each recorded event does to a request's line on the page: the state the filters use, the people
 // in it, and the latest notable line. States only move forward: pending → decided (approved, rejected,
 // expired) or cancelled; a decision GitHub could not take → failed.
+import type { Closure } from "../store/types.js";
 import type { ActivityEvent, ActivityState, ClickOutcome, Person } from "./types.js";
 
 export interface RowState {
@@ -94,8 +95,9 @@ export function applyEvent(
       }
       break;
     case "closed":
-      notable(event.note);
-      move("cancelled", pending);
+      notable(`closed: ${event.note}`);
+      // Rejected by a reviewer in GitHub's own page is a rejection; everything else closes it unanswered.
+      move(event.closure === "rejected_in_github" ? "rejected" : "cancelled", pending);
       break;
     case "github":
     case "slack":
@@ -164,4 +166,20 @@ const REFUSALS: Record<string, string> = {
 export function refusalLabel(kind: string | undefined): string {
   if (!kind) return "refused";
   return REFUSALS[kind] ?? kind.replace(/_/g, " ");
+}
+
+/** A closure (app/requests/life.ts) in a few words, for the timeline. */
+export function closureNote(closure: Closure): string {
+  switch (closure.kind) {
+    case "rejected_in_github":
+      return `rejected in GitHub${closure.login ? ` by @${closure.login}` : ""}${closure.comment ? `: ${closure.comment}` : ""}`;
+    case "bypassed":
+      return `the deploy job${closure.job ? ` ${closure.job}` : ""} started without Slack approval${closure.login ? ` (@${closure.login})` : ""}`;
+    case "run_finished":
+      return `the run finished before a decision${closure.conclusion ? ` (${closure.conclusion})` : ""}`;
+    case "mismatch":
+      return `the message does not match its run: ${closure.problems.join("; ")}`;
+    case "superseded":
+      return "another request holds this deployment's gate";
+  }
 }

@@ -127,8 +127,8 @@ export type ActivityEvent =
       nextAttemptAt?: string;
       ms: number;
     }
-  /** The request message closed without a decision (the run ended first). */
-  | { kind: "closed"; note: string };
+  /** The request closed without a Slack decision (GitHub moved on, or its message cannot be trusted). */
+  | { kind: "closed"; note: string; closure?: string };
 
 export type ActivityEventKind = ActivityEvent["kind"];
 

@@ -2,6 +2,7 @@
 // it, so that clicks find the request and later updates edit that message. Once per request: a request
 // that has its message is done. Slack gives no idempotency key: an answer lost after Slack posted can
 // post the message twice (the second one's clicks are superseded at their first contact).
+import { recordHere } from "../activity/context.js";
 import type { PostPayload } from "../requests/post.js";
 import type { SlackApi } from "../slack/api.js";
 import { slackOutcome } from "./slack-outcome.js";
@@ -16,6 +17,7 @@ export function slackPostHandler(slack: SlackApi): EffectHandler {
       return slackOutcome(effect, context.now(), async () => {
         const posted = await slack.postMessage(payload);
         await context.store.setMessage(request.requestId, posted.channel, posted.ts, payload.blocks);
+        recordHere({ kind: "posted", channel: posted.channel, ts: posted.ts });
       });
     },
   };

@@ -1,6 +1,8 @@
 // The moves of a request's life that are not a Slack decision: closing it (GitHub moved on, or its
 // message cannot be trusted) atomically against any decision, and showing news on the message (an
 // approval given in GitHub, how the run ended) without losing the progress it shows.
+import { recordAbout } from "../activity/context.js";
+import { closureNote } from "../activity/summary.js";
 import { type MessageUpdatePayload, messageUpdate } from "../effects/message-state.js";
 import { effectId } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
@@ -48,6 +50,7 @@ export async function closeRequest(
   if (options.reply !== false)
     effects.unshift(threadReply(request, `closed:${closure.kind}`, closureReply(closure)));
   if (!(await deps.store.closeRequest(request.requestId, closure, at, effects))) return false;
+  recordAbout(request, { kind: "closed", closure: closure.kind, note: closureNote(closure) });
   await deps.runner.run(
     effects.map((e) => e.id),
     { ...request, closed: closure, closedAt: at },

@@ -7,6 +7,7 @@
 // - reminders (`remind-after`): a thread reply mentioning the approvers who have not voted, once per
 //   interval and at most three times; each one is claimed first, so one replica sends it.
 import { approverMention } from "../../common/message.js";
+import { recordAbout } from "../activity/context.js";
 import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
@@ -59,6 +60,7 @@ export function createRequestTimers(deps: {
     ) {
       return false;
     }
+    recordAbout(request, { kind: "decision", decision: "expired", by: [], reason: null });
     const due = effects.filter((e) => e.state === "due").map((e) => e.id);
     if (request.mode === "gate" && !gate) {
       // As a deciding click does: the gate may have arrived meanwhile, its webhook finding nothing to wake.
