@@ -36,6 +36,7 @@ import { ratio, round, summarize } from "./lib/stats.js";
 import { policySize } from "./policy-figure.js";
 import { printResults } from "./report.js";
 import { printWaitCost, type WaitCostFigure, waitCost } from "./wait-cost.js";
+import { printWebhookNoise, type WebhookNoiseFigure, webhookNoiseFigure } from "./webhook-noise.js";
 
 const QUICK = process.env.BENCH_QUICK === "1";
 const PLAN = QUICK
@@ -235,6 +236,13 @@ async function main(): Promise<void> {
     log("figure 7: loading the largest legal policy");
     results.policy = await policySize(scene, PLAN.policyRuns);
 
+    log("noisy GitHub events: irrelevant workflow_run / workflow_job deliveries, App and floor (issue 11)");
+    results.webhookNoise = await webhookNoiseFigure(
+      scene,
+      dir,
+      QUICK ? { noise: 2_000, parsed: 500 } : { noise: 20_000, parsed: 5_000 },
+    );
+
     log("the activity page with a year of history (issue 14), SQLite and PostgreSQL");
     results.activity = await activityFigure(QUICK ? 10_000 : 100_000, log);
     results.totalSeconds = round((performance.now() - began) / 1000, 0);
@@ -252,6 +260,7 @@ async function main(): Promise<void> {
   process.stdout.write(printResults(results));
   process.stdout.write(printWaitCost(results.waitCost as WaitCostFigure | undefined));
   process.stdout.write(printActivity(results.activity as ActivityFigure | undefined));
+  process.stdout.write(printWebhookNoise(results.webhookNoise as WebhookNoiseFigure | undefined));
   log(`written to ${out}`);
 }
 
