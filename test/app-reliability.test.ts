@@ -1,57 +1,31 @@
 // Exactly once, whatever happens: concurrent clicks, 2-of-N, re-runs, restarts, GitHub failing.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Backend,
-  CROWD,
-  type Harness,
-  hasButtons,
-  REPO,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { CROWD, hasButtons, REPO, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
-
-describe.each(backends)("reliability on %s", (backend) => {
-  let h: Harness;
+describeOnBackends("reliability on %s", (h) => {
   let nextRun = 2000;
   const runId = () => ++nextRun;
-  const reviewsOf = (run: number) => h.github.reviews.filter((r) => r.runId === run);
-  const reviewCalls = (run: number) =>
-    h.github.requests.filter(
-      (r) => r.method === "POST" && r.path.endsWith(`/runs/${run}/deployment_protection_rule`),
-    );
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(() => {
-    expect(h.github.violations).toEqual([]);
-  });
 
   it("needs two distinct approvers for 2-of-N and shows progress in between", async () => {
     const { run, message } = await h.newRequest({ environment: "staging" });
 
     await h.click(message, "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(statusText(h.message(message.ts))).toContain("1 of 2 approvals: <@U0ALICE>");
     expect(hasButtons(h.message(message.ts))).toBe(true);
 
     await h.click(h.message(message.ts), "approve", USERS.alice);
     await h.settle();
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("already voted");
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
 
     await h.click(h.message(message.ts), "approve", USERS.bob);
     await h.settle();
-    expect(reviewsOf(run)).toHaveLength(1);
-    expect(reviewsOf(run)[0]?.state).toBe("approved");
-    expect(reviewsOf(run)[0]?.comment).toMatch(/^Approved by @alice, @bob via Slack/);
+    expect(h.reviews(run)).toHaveLength(1);
+    expect(h.reviews(run)[0]?.state).toBe("approved");
+    expect(h.reviews(run)[0]?.comment).toMatch(/^Approved by @alice, @bob via Slack/);
     expect(statusText(h.message(message.ts))).toContain("*Approved* by <@U0ALICE>, <@U0BOB>");
     const thread = h.threadOf(message.ts).join("\n");
     expect(thread).toContain("<@U0ALICE> approved (1 of 2)");
@@ -66,7 +40,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.settle();
     await h.submitReason(USERS.bob, "Wrong commit");
     await h.settle();
-    expect(reviewsOf(run).map((r) => r.state)).toEqual(["rejected"]);
+    expect(h.reviews(run).map((r) => r.state)).toEqual(["rejected"]);
   });
 
   it("takes one decision and makes one GitHub call for 50 concurrent clicks", async () => {
@@ -77,8 +51,8 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.settle();
     await h.handle.sweep();
 
-    expect(reviewCalls(run)).toHaveLength(1);
-    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.reviewCalls(run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
     const requestId = String(message.metadata?.event_payload.request_id);
     const row = await h.store.getRequest(requestId);
     expect(row?.decision).toBe("approved");
@@ -100,13 +74,13 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.click(first, "approve", USERS.alice);
     await h.settle();
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("attempt 1 of the run, which is now on attempt 2");
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
 
     const second = await h.postRequest(run, { attempt: 2 });
     await h.gate(run);
     await h.click(second, "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
   });
 
   it("marks an approval obsolete when the run is re-run before its gate arrives", async () => {
@@ -115,7 +89,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.settle();
     h.github.rerun(REPO, run);
     await h.gate(run);
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(statusText(h.message(message.ts))).toContain("not applied: the run was re-run (now attempt 2)");
   });
 
@@ -125,7 +99,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.settle();
     await h.restart();
     await h.gate(run);
-    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
   });
 
@@ -136,8 +110,8 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.click(message, "approve", USERS.alice);
     await h.settle();
 
-    expect(reviewsOf(run)).toEqual([]);
-    expect(reviewCalls(run)).toHaveLength(1);
+    expect(h.reviews(run)).toEqual([]);
+    expect(h.reviewCalls(run)).toHaveLength(1);
     const waiting = statusText(h.message(message.ts))!;
     expect(waiting).toContain("GitHub has not accepted it yet (GitHub answered 502)");
     expect(waiting).not.toContain("deployment resumed");
@@ -147,12 +121,12 @@ describe.each(backends)("reliability on %s", (backend) => {
 
     // Not due yet: the sweep leaves it alone.
     await h.handle.sweep();
-    expect(reviewCalls(run)).toHaveLength(1);
+    expect(h.reviewCalls(run)).toHaveLength(1);
 
     // Once it is due, the sweep delivers it and the message catches up.
     h.advanceClock(review!.nextAttemptAt!.getTime() - Date.now() + 1000);
     await h.handle.sweep();
-    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
     expect(h.threadOf(message.ts).join("\n")).toContain("GitHub accepted the decision");
   });
@@ -163,7 +137,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.click(message, "approve", USERS.bob);
     await h.settle();
     expect(h.ephemeralsFor(USERS.bob).at(-1)).toContain("already finished (cancelled)");
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
   });
 
   it("shows a run that ended before anyone decided, and never delivers to it", async () => {
@@ -183,7 +157,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     await h.submitReason(USERS.alice, "too late anyway");
     await h.settle();
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("already finished (cancelled)");
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
   });
 
   it("marks a decision obsolete when the run ends before reaching its gate", async () => {
@@ -201,7 +175,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     const review = await h.effect(h.requestIdOf(message), "github.review");
     expect(review?.state).toBe("obsolete");
     await h.handle.sweep();
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
   });
 
   it("decides with one read of the request and of the gate, and reviews with the client that checked", async () => {
@@ -214,7 +188,7 @@ describe.each(backends)("reliability on %s", (backend) => {
     const before = h.github.requests.length;
     await h.click(message, "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
     expect(h.storeCalls.get("getRequest")).toBe(1);
     expect(h.storeCalls.get("getGate")).toBe(1);
     const github = h.github.requests.slice(before);

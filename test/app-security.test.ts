@@ -1,39 +1,16 @@
 // The trust model at the App's front door: a request that is not Slack's, signed now, changes nothing
 // and costs no database or API work; the policy decides who may act, and any doubt refuses.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ACTION_IDS } from "../common/reference.js";
-import {
-  type Backend,
-  DEFAULT_POLICY,
-  type Harness,
-  REPO,
-  SIGNING_SECRET,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
+import { REPO, SIGNING_SECRET, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 import { blockActionsPayload } from "../testkit/helpers/slack-clicks.js";
 import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
-
-describe.each(backends)("security on %s", (backend) => {
-  let h: Harness;
+describeOnBackends("security on %s", { restorePolicy: true }, (h) => {
   let nextRun = 3000;
   const runId = () => ++nextRun;
   const route = () => `${h.appUrl}/slack/interactions`;
-  const reviewsOf = (run: number) => h.github.reviews.filter((r) => r.runId === run);
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(async () => {
-    expect(h.github.violations).toEqual([]);
-    await h.setPolicy(DEFAULT_POLICY);
-  });
 
   async function clickPayload(user: string) {
     const { run, message } = await h.newRequest();
@@ -54,7 +31,7 @@ describe.each(backends)("security on %s", (backend) => {
     async function expectNoEffect(run: number, answer: { status: number }, status = 401) {
       await h.settle();
       expect(answer.status).toBe(status);
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
       expect(h.slack.calls.filter((c) => c.method !== "chat.postMessage")).toEqual([]);
       expect(
         h.github.requests.filter(
@@ -75,7 +52,7 @@ describe.each(backends)("security on %s", (backend) => {
       const answer = await postSignedToSlackRoute(route(), payload, SIGNING_SECRET);
       expect(answer.status).toBe(200);
       await h.settle();
-      expect(reviewsOf(run)).toHaveLength(1);
+      expect(h.reviews(run)).toHaveLength(1);
     });
 
     it("refuses a stale timestamp (over 5 minutes old)", async () => {
@@ -143,7 +120,7 @@ describe.each(backends)("security on %s", (backend) => {
       expect(answer.status).toBe(200);
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("not valid");
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
     });
   });
 
@@ -154,7 +131,7 @@ describe.each(backends)("security on %s", (backend) => {
       await h.click(message, "approve", USERS.alice);
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("has no approval policy, so nobody can approve");
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
     });
 
     it("falls back to the organisation's .github repository", async () => {
@@ -171,7 +148,7 @@ describe.each(backends)("security on %s", (backend) => {
         expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("not an approver");
         await h.click(message, "approve", USERS.mallory);
         await h.settle();
-        expect(reviewsOf(run).map((r) => r.state)).toEqual(["approved"]);
+        expect(h.reviews(run).map((r) => r.state)).toEqual(["approved"]);
       } finally {
         await h.setPolicy(null, "acme/.github");
       }
@@ -186,7 +163,7 @@ describe.each(backends)("security on %s", (backend) => {
       expect(told).toContain("policy is invalid");
       expect(told).toContain("environments.production");
       expect(told).toContain('did you mean "approvers"');
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
     });
 
     it("refuses an environment the policy does not name when there is no default", async () => {
@@ -194,7 +171,7 @@ describe.each(backends)("security on %s", (backend) => {
       await h.click(message, "approve", USERS.alice);
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain('names no approvers for "qa"');
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
     });
 
     it("takes a policy change on the default branch into account at once", async () => {
@@ -208,7 +185,7 @@ describe.each(backends)("security on %s", (backend) => {
       );
       await h.click(message, "approve", USERS.mallory);
       await h.settle();
-      expect(reviewsOf(run).map((r) => r.state)).toEqual(["approved"]);
+      expect(h.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     });
 
     it("expires a request after expire-after and removes its buttons", async () => {
@@ -223,7 +200,7 @@ describe.each(backends)("security on %s", (backend) => {
       await h.settle();
       expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain("expired");
       expect(statusText(h.message(old.ts))).toContain("*Expired*");
-      expect(reviewsOf(run)).toEqual([]);
+      expect(h.reviews(run)).toEqual([]);
     });
 
     it("refuses a click when the App is not installed on the repository", async () => {

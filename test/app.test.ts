@@ -1,31 +1,10 @@
 // The App end to end over HTTP: signed clicks in, GitHub reviews and Slack updates out, on both
 // databases. Each test builds its own scene; the fakes reject anything the real APIs would.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Backend,
-  type Harness,
-  hasButtons,
-  REPO,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { hasButtons, REPO, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
-
-describe.each(backends)("the App on %s", (backend) => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(() => {
-    expect(h.github.violations).toEqual([]);
-  });
-
+describeOnBackends("the App on %s", (h) => {
   it("approves a gated run when an allowed user clicks after the gate arrives", async () => {
     const { run, message } = await h.newRequest();
 
@@ -50,11 +29,11 @@ describe.each(backends)("the App on %s", (backend) => {
     const { run, message } = await h.newRequest({ gate: false });
     await h.click(message, "approve", USERS.bob);
     await h.settle();
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(statusText(h.message(message.ts))).toContain("waiting for GitHub to reach");
 
     await h.gate(run);
-    expect(h.github.reviews.filter((r) => r.runId === run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
   });
 
@@ -67,7 +46,7 @@ describe.each(backends)("the App on %s", (backend) => {
 
     expect(h.ephemeralsFor(USERS.mallory).at(-1)).toContain("not an approver for production");
     expect(h.slack.callsTo("chat.update").length).toBe(updatesBefore);
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(h.threadOf(message.ts)).toEqual([]);
     expect(hasButtons(h.message(message.ts))).toBe(true);
     const stored = await h.store.getRequest(
@@ -88,7 +67,7 @@ describe.each(backends)("the App on %s", (backend) => {
     await h.click(message, "approve", USERS.dave);
     await h.settle();
     expect(h.ephemeralsFor(USERS.dave).at(-1)).toContain("You triggered this run");
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
   });
 
   it("rejects with the reason from the modal, and asks again for an empty reason", async () => {
@@ -106,7 +85,7 @@ describe.each(backends)("the App on %s", (backend) => {
       errors: { sdg_reason: expect.any(String) },
     });
     await h.settle();
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
 
     const answer = await h.submitReason(USERS.alice, "Error budget spent <!channel>");
     expect(answer.status).toBe(200);
@@ -129,7 +108,7 @@ describe.each(backends)("the App on %s", (backend) => {
     expect(view.view.title).toEqual({ type: "plain_text", text: "Cannot reject" });
     expect(JSON.stringify(view.view.blocks)).toContain("not an approver for production");
     expect(h.ephemeralsFor(USERS.mallory).at(-1)).toContain("not an approver for production");
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(hasButtons(h.message(message.ts))).toBe(true);
   });
 });

@@ -1,26 +1,14 @@
 // When the App cannot check a click at all (GitHub failing, a private key GitHub does not accept, the
 // database gone), the clicker is told privately that nothing was recorded, and nothing is.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, type Harness, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 import { newPrivateKey } from "../testkit/helpers/keys.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
 const COULD_NOT_CHECK =
   "slack-deploy-gate could not check this click right now (GitHub or its database did not answer), so nothing was recorded. Please try again in a minute.";
 
-describe.each(backends)("faults during a click on %s", (backend) => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(() => {
-    expect(h.github.violations).toEqual([]);
-  });
-
+describeOnBackends("faults during a click on %s", (h, backend) => {
   it("says nothing was recorded when GitHub answers 500 to the run look-up", async () => {
     const { run, message } = await h.newRequest();
     // The look-up is tried twice.
@@ -31,12 +19,12 @@ describe.each(backends)("faults during a click on %s", (backend) => {
     const requestId = h.requestIdOf(message);
     expect(await h.store.getRequest(requestId)).toBeUndefined();
     expect(await h.store.listVotes(requestId)).toEqual([]);
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
 
     // Once GitHub answers again, the same click counts.
     await h.click(message, "approve", USERS.alice);
     await h.settle();
-    expect(h.github.reviews.filter((r) => r.runId === run)).toHaveLength(1);
+    expect(h.reviews(run)).toHaveLength(1);
   });
 
   it("says nothing was recorded when the database is gone, and is not ready", async () => {
@@ -52,39 +40,25 @@ describe.each(backends)("faults during a click on %s", (backend) => {
   });
 });
 
-describe.each(backends)("a private key GitHub does not accept, on %s", (backend) => {
-  let h: Harness;
+const refusedKey = { privateKey: newPrivateKey(), refusalsExpected: true };
 
-  beforeAll(async () => {
-    const privateKey = newPrivateKey();
-    h = await startHarness(backend, { privateKey });
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
+describeOnBackends("a private key GitHub does not accept, on %s", refusedKey, (h) => {
   it("tells the clicker that nothing was recorded", async () => {
     const { run, message } = await h.newRequest();
     await h.click(message, "approve", USERS.alice);
     await h.settle();
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toBe(COULD_NOT_CHECK);
     expect(await h.store.getRequest(h.requestIdOf(message))).toBeUndefined();
-    expect(h.github.reviews.filter((r) => r.runId === run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
   });
 });
 
-describe.each(backends)("a private key that cannot sign, on %s", (backend) => {
-  let h: Harness;
+const unusableKey = {
+  privateKey: "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n",
+  refusalsExpected: true,
+};
 
-  beforeAll(async () => {
-    h = await startHarness(backend, {
-      privateKey: "-----BEGIN RSA PRIVATE KEY-----\nbm90IGEga2V5\n-----END RSA PRIVATE KEY-----\n",
-    });
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-
+describeOnBackends("a private key that cannot sign, on %s", unusableKey, (h) => {
   it("is not ready, and tells the clicker that nothing was recorded", async () => {
     const ready = await fetch(`${h.appUrl}/readyz`);
     expect(ready.status).toBe(503);

@@ -1,35 +1,19 @@
 // Who wins decides what Slack says: a vote's thread reply is posted only after the decision says who
 // won, the losing side is told privately, and every counted vote is checked again against the policy
 // in force when the decision is taken. "Another replica" is the same database deciding first.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import {
-  type Backend,
   DEFAULT_POLICY,
   type Harness,
   hasButtons,
-  startHarness,
   statusText,
   USERS,
 } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
+const options = { reset: (h: Harness) => h.github.setLatency(0), restorePolicy: true };
 
-describe.each(backends)("races and changed policies on %s", (backend) => {
-  let h: Harness;
-  const reviewsOf = (run: number) => h.github.reviews.filter((r) => r.runId === run);
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(async () => {
-    h.github.setLatency(0);
-    expect(h.github.violations).toEqual([]);
-    await h.setPolicy(DEFAULT_POLICY);
-  });
-
+describeOnBackends("races and changed policies on %s", options, (h) => {
   /** Another replica takes the decision while this one is still checking the click with GitHub. */
   async function decidedElsewhere(requestId: string, decision: "approved" | "rejected", by: string) {
     const taken = await h.store.decide(
@@ -63,7 +47,7 @@ describe.each(backends)("races and changed policies on %s", (backend) => {
     expect(h.ephemeralsFor(USERS.carol).at(-1)).toBe(
       "Your rejection came after the decision and did not count: the request had been approved by <@U0ALICE> a moment before.",
     );
-    expect(reviewsOf(run).filter((r) => r.state === "rejected")).toEqual([]);
+    expect(h.reviews(run).filter((r) => r.state === "rejected")).toEqual([]);
     expect((await h.store.getRequest(requestId))?.decision).toBe("approved");
   });
 
@@ -82,7 +66,7 @@ describe.each(backends)("races and changed policies on %s", (backend) => {
     expect(h.ephemeralsFor(USERS.alice).at(-1)).toContain(
       "Your approval came after the decision and did not count",
     );
-    expect(reviewsOf(run).filter((r) => r.state === "approved")).toEqual([]);
+    expect(h.reviews(run).filter((r) => r.state === "approved")).toEqual([]);
   });
 
   it("counts only votes of people the policy still names when the decision is taken", async () => {
@@ -100,14 +84,14 @@ describe.each(backends)("races and changed policies on %s", (backend) => {
     );
     await h.click(h.message(message.ts), "approve", USERS.carol);
     await h.settle();
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(statusText(h.message(message.ts))).toContain("1 of 2 approvals: <@U0CAROL>");
     expect(hasButtons(h.message(message.ts))).toBe(true);
 
     await h.click(h.message(message.ts), "approve", USERS.bob);
     await h.settle();
-    expect(reviewsOf(run).map((r) => r.state)).toEqual(["approved"]);
-    expect(reviewsOf(run)[0]?.comment).toMatch(/^Approved by @carol, @bob via Slack/);
+    expect(h.reviews(run).map((r) => r.state)).toEqual(["approved"]);
+    expect(h.reviews(run)[0]?.comment).toMatch(/^Approved by @carol, @bob via Slack/);
     expect(statusText(h.message(message.ts))).toContain("*Approved* by <@U0CAROL>, <@U0BOB>");
   });
 
@@ -119,7 +103,7 @@ describe.each(backends)("races and changed policies on %s", (backend) => {
     await h.setPolicy(DEFAULT_POLICY.replace(`${USERS.carol}: carol`, `${USERS.carol}: dave`));
     await h.click(h.message(message.ts), "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run)).toEqual([]);
+    expect(h.reviews(run)).toEqual([]);
     expect(statusText(h.message(message.ts))).toContain("1 of 2 approvals: <@U0ALICE>");
   });
 });

@@ -1,35 +1,14 @@
 // What reaches Slack from a button is inert (escaped like the Action's message), and environment names
 // follow GitHub's one rule: case-insensitive, with the review using the gate's own spelling.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Backend,
-  DEFAULT_POLICY,
-  type Harness,
-  REPO,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { REPO, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
 const PHISHING = "<https://evil.example/login|Session expired, sign in again>";
 const PING = "<!channel> staging";
 
-describe.each(backends)("what the App writes to Slack on %s", (backend) => {
-  let h: Harness;
+describeOnBackends("what the App writes to Slack on %s", { restorePolicy: true }, (h) => {
   let nextRun = 7000;
-  const reviewsOf = (run: number) => h.github.reviews.filter((r) => r.runId === run);
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(async () => {
-    expect(h.github.violations).toEqual([]);
-    await h.setPolicy(DEFAULT_POLICY);
-  });
 
   /** A run waiting on `environment`, and a request whose buttons name `buttonEnvironment`. */
   async function crafted(environment: string, buttonEnvironment = environment) {
@@ -92,7 +71,7 @@ describe.each(backends)("what the App writes to Slack on %s", (backend) => {
     h.slack.calls.length = 0;
     await h.click(message, "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run).map((r) => [r.environment, r.state])).toEqual([[PING, "approved"]]);
+    expect(h.reviews(run).map((r) => [r.environment, r.state])).toEqual([[PING, "approved"]]);
     const thread = h.threadOf(message.ts).join("\n");
     expect(thread).toContain("GitHub accepted the decision: &lt;!channel&gt; staging approved");
     expect(renderedBySlack().filter((t) => t.includes("<!channel>"))).toEqual([]);
@@ -104,7 +83,7 @@ describe.each(backends)("what the App writes to Slack on %s", (backend) => {
     await h.gate(run, "production");
     await h.click(message, "approve", USERS.alice);
     await h.settle();
-    expect(reviewsOf(run)).toEqual([
+    expect(h.reviews(run)).toEqual([
       expect.objectContaining({ repository: REPO, environment: "production", state: "approved" }),
     ]);
     expect(statusText(h.message(message.ts))).toContain("deployment resumed");
@@ -117,6 +96,6 @@ describe.each(backends)("what the App writes to Slack on %s", (backend) => {
     expect(statusText(h.message(message.ts))).toContain("waiting for GitHub to reach");
     await h.gate(run, "production");
     await h.settle();
-    expect(reviewsOf(run).map((r) => [r.environment, r.state])).toEqual([["production", "approved"]]);
+    expect(h.reviews(run).map((r) => [r.environment, r.state])).toEqual([["production", "approved"]]);
   });
 });

@@ -2,27 +2,15 @@
 // its job ends; the App (served for real on SQLite) takes the click, records its check run, and starts
 // the named workflow by workflow_dispatch with only the inputs that workflow declares; the dispatched
 // run's `mode: verify` step passes. The fake GitHub refuses any dispatch GitHub would refuse.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { runRefusal } from "../app/clicks/run-state.js";
 import type { RunInfo } from "../app/github/runs.js";
 import { DISPATCH_BLOCK_ID } from "../common/dispatch.js";
 import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID, type FakeMessage } from "../testkit/fakes/slack.js";
-import { errorLines, runStep, type StepContext } from "../testkit/helpers/action-step.js";
-import {
-  APP_ID,
-  type Harness,
-  hasButtons,
-  REPO,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
-import { requireBuild } from "../testkit/require-build.js";
+import { errorLines, runStep } from "../testkit/helpers/action-step.js";
+import { APP_ID, HEAD_SHA, hasButtons, REPO, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { useActionHarness } from "../testkit/helpers/harness-suite.js";
 
-const SHA = "a".repeat(40);
 const WORKFLOW_TOKEN = "ghs_jobTokenOfAcmeApi0002";
 const DEPLOY_YML = `name: Deploy
 run-name: Deploy \${{ inputs.environment }} for \${{ inputs.request-id }}
@@ -40,40 +28,13 @@ jobs:
         with: { mode: verify, request-id: "\${{ inputs.request-id }}", app-id: "${APP_ID}", environment: production }
 `;
 
-let h: Harness;
-let work: string;
+const { h, stepContext: context } = useActionHarness(WORKFLOW_TOKEN);
 let nextRun = 800_000;
-
-beforeAll(async () => {
-  requireBuild("action");
-  h = await startHarness("sqlite");
-  h.github.addStaticToken(WORKFLOW_TOKEN, REPO);
-  work = mkdtempSync(join(tmpdir(), "sdg-dispatch-"));
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
 
 beforeEach(() => {
   h.github.setFile(REPO, ".github/workflows/deploy.yml", DEPLOY_YML);
   h.github.setFile(REPO, ".github/workflows/ci.yml", "name: CI\non: [push]\n");
 });
-
-function context(runId: number, overrides: Partial<StepContext> = {}): StepContext {
-  return {
-    repository: REPO,
-    runId,
-    sha: SHA,
-    actor: "dave",
-    serverUrl: h.github.url,
-    apiUrl: h.github.apiUrl,
-    githubToken: WORKFLOW_TOKEN,
-    workDir: join(work, String(runId)),
-    ...overrides,
-  };
-}
 
 const dispatchInputs = (extra: Record<string, string> = {}) => ({
   "slack-bot-token": DEFAULT_BOT_TOKEN,
@@ -91,7 +52,7 @@ async function requested(
 ): Promise<{ runId: number; message: FakeMessage; requestId: string }> {
   nextRun += 1;
   const runId = nextRun;
-  h.github.addRun({ repository: REPO, runId, headSha: SHA, headBranch: "main", actor: "dave" });
+  h.github.addRun({ repository: REPO, runId, headSha: HEAD_SHA, headBranch: "main", actor: "dave" });
   const result = await runStep(context(runId), dispatchInputs(extra));
   expect(result.code, result.log).toBe(0);
   const message = h.slack.messages.find((m) => !m.thread_ts && m.metadata?.event_payload.run_id === runId);
@@ -131,7 +92,7 @@ describe("dispatch mode", () => {
         workflowId: "deploy.yml",
         ref: "main",
         // `approved-by` is not declared by deploy.yml, so it is not sent (GitHub would answer 422).
-        inputs: { "request-id": requestId, environment: "production", sha: SHA },
+        inputs: { "request-id": requestId, environment: "production", sha: HEAD_SHA },
       },
     ]);
     expect(h.github.violations).toEqual([]);
@@ -139,7 +100,7 @@ describe("dispatch mode", () => {
     const order = h.github.requests.map((r) => r.operationId);
     expect(order.indexOf("checks/create")).toBeLessThan(order.indexOf("actions/create-workflow-dispatch"));
     const checkRun = h.github.checkRuns(REPO).find((c) => c.externalId === requestId);
-    expect(checkRun).toMatchObject({ conclusion: "success", headSha: SHA });
+    expect(checkRun).toMatchObject({ conclusion: "success", headSha: HEAD_SHA });
 
     const thread = h.threadOf(message.ts).join("\n");
     const link =
@@ -213,7 +174,7 @@ describe("dispatch mode", () => {
       actor: "dave",
       triggeringActor: "dave",
       htmlUrl: "",
-      headSha: SHA,
+      headSha: HEAD_SHA,
       name: "Deploy",
       headBranch: "main",
       event: "push",

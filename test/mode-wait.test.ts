@@ -2,11 +2,8 @@
 // step; the App (served for real on SQLite) takes the click and writes its check run; the Action reads
 // it through GitHub with conditional requests and ends the step as decided. Everything talks to the
 // fake Slack and the fake GitHub, which validate every call.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { getOctokit } from "@actions/github";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeDecisionRecord } from "../common/check-run.js";
 import type { FakeMessage } from "../testkit/fakes/slack.js";
 import { DEFAULT_BOT_TOKEN, DEFAULT_CHANNEL_ID } from "../testkit/fakes/slack.js";
@@ -14,64 +11,35 @@ import {
   errorLines,
   type RunningStep,
   runPostStep,
-  type StepContext,
   type StepResult,
   startStep,
   warningLines,
 } from "../testkit/helpers/action-step.js";
 import {
   APP_ID,
-  type Harness,
+  HEAD_SHA,
   hasButtons,
   REPO,
   SIGNING_SECRET,
-  startHarness,
   statusText,
   USERS,
 } from "../testkit/helpers/app-harness.js";
+import { useActionHarness } from "../testkit/helpers/harness-suite.js";
 import { waitFor } from "../testkit/helpers/processes.js";
 import { blockActionsPayload } from "../testkit/helpers/slack-clicks.js";
 import { postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
-import { requireBuild } from "../testkit/require-build.js";
 
-const SHA = "a".repeat(40);
 const WORKFLOW_TOKEN = "ghs_jobTokenOfAcmeApi0001";
 const CHECK_NAME = "slack-deploy-gate / production";
 
-let h: Harness;
-let work: string;
+const { h, stepContext: context } = useActionHarness(WORKFLOW_TOKEN);
 let nextRun = 700_000;
-
-beforeAll(async () => {
-  requireBuild("action");
-  h = await startHarness("sqlite");
-  h.github.addStaticToken(WORKFLOW_TOKEN, REPO);
-  work = mkdtempSync(join(tmpdir(), "sdg-wait-"));
-}, 120_000);
-
-afterAll(async () => {
-  await h?.close();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
 
 /** A run whose approval job is running (not held at an environment), as wait mode has it. */
 function runningRun(): number {
   nextRun += 1;
-  h.github.addRun({ repository: REPO, runId: nextRun, headSha: SHA, headBranch: "main", actor: "dave" });
+  h.github.addRun({ repository: REPO, runId: nextRun, headSha: HEAD_SHA, headBranch: "main", actor: "dave" });
   return nextRun;
-}
-
-function context(runId: number): StepContext {
-  return {
-    repository: REPO,
-    runId,
-    sha: SHA,
-    actor: "dave",
-    serverUrl: h.github.url,
-    apiUrl: h.github.apiUrl,
-    githubToken: WORKFLOW_TOKEN,
-    workDir: join(work, String(runId)),
-  };
 }
 
 function waitInputs(extra: Record<string, string> = {}): Record<string, string> {
@@ -146,7 +114,7 @@ describe("wait mode, the step holds until the App decides", () => {
     expect(others).toEqual([]);
     expect(checkRun).toMatchObject({
       name: CHECK_NAME,
-      headSha: SHA,
+      headSha: HEAD_SHA,
       status: "completed",
       conclusion: "success",
     });
@@ -221,7 +189,7 @@ describe("wait mode, the step holds until the App decides", () => {
       owner: "acme",
       repo: "api",
       name: CHECK_NAME,
-      head_sha: SHA,
+      head_sha: HEAD_SHA,
       external_id: requestId,
       conclusion: "success",
       output: { title: "Approved", summary: "trust me" },

@@ -42,6 +42,8 @@ export const WEBHOOK_SECRET = "webhook-secret-for-tests";
 export const SIGNING_SECRET = "slack-signing-secret-for-tests";
 export const REPO = "acme/api";
 export const INSTALLATION_ID = 77;
+/** The commit every run of the default scene is on. */
+export const HEAD_SHA = "a".repeat(40);
 
 /** Slack users of the default scene. */
 export const USERS = {
@@ -117,21 +119,25 @@ export interface Harness {
   effect(requestId: string, kind: EffectKind): Promise<EffectRow | undefined>;
   /** Waits for every acknowledged interaction to finish its work. */
   settle(): Promise<void>;
+  /** The reviews GitHub took for this run. */
+  reviews(runId: number): FakeGitHub["reviews"];
+  /** Every review call the App made for this run (taken or not). */
+  reviewCalls(runId: number): FakeGitHub["requests"];
   message(ts: string): FakeMessage;
   ephemeralsFor(user: string): string[];
   threadOf(ts: string): string[];
 }
 
-export async function startHarness(
-  backend: Backend,
-  options: {
-    policy?: string | null;
-    /** The App's private key, when a test needs one GitHub does not know. */
-    privateKey?: string;
-    /** The ingress's limits (a small work queue, to shed clicks). */
-    ingress?: IngressOptions["tuning"];
-  } = {},
-): Promise<Harness> {
+export interface HarnessOptions {
+  /** The policy on the default branch (DEFAULT_POLICY when not given; null: no policy file). */
+  policy?: string | null;
+  /** The App's private key, when a test needs one GitHub does not know. */
+  privateKey?: string;
+  /** The ingress's limits (a small work queue, to shed clicks). */
+  ingress?: IngressOptions["tuning"];
+}
+
+export async function startHarness(backend: Backend, options: HarnessOptions = {}): Promise<Harness> {
   const dir = mkdtempSync(join(tmpdir(), "sdg-app-"));
   let database: TestDatabase | undefined;
   let databaseUrl: string;
@@ -159,7 +165,7 @@ export async function startHarness(
   github.addInstallation({ id: INSTALLATION_ID, account: "acme", repositories: [REPO, "acme/.github"] });
   const policy = options.policy === undefined ? DEFAULT_POLICY : options.policy;
   if (policy !== null) github.setFile(REPO, ".github/slack-deploy-gate.yml", policy);
-  github.addCommit(REPO, { sha: "a".repeat(40), message: "Ship the thing\n\nDetails" });
+  github.addCommit(REPO, { sha: HEAD_SHA, message: "Ship the thing\n\nDetails" });
 
   const log = pino({ level: process.env.TEST_LOG_LEVEL ?? "silent" });
   let store!: Store;
@@ -263,7 +269,7 @@ export async function startHarness(
         repository: REPO,
         runId,
         runAttempt: opts.attempt ?? 1,
-        headSha: "a".repeat(40),
+        headSha: HEAD_SHA,
         headBranch: "main",
         actor: opts.actor ?? "dave",
         workflowName: "Deploy",
@@ -293,7 +299,7 @@ export async function startHarness(
         serverUrl: "https://github.com",
         workflow: "Deploy",
         ref: "refs/heads/main",
-        sha: "a".repeat(40),
+        sha: HEAD_SHA,
         commitTitle: "Ship the thing",
         actor: "dave",
         eventName: "push",
@@ -368,6 +374,11 @@ export async function startHarness(
       return (await store.listEffects(requestId)).find((e) => e.id === `${requestId}:${kind}`);
     },
     settle: () => handle.idle(),
+    reviews: (runId) => github.reviews.filter((r) => r.runId === runId),
+    reviewCalls: (runId) =>
+      github.requests.filter(
+        (r) => r.method === "POST" && r.path.endsWith(`/runs/${runId}/deployment_protection_rule`),
+      ),
     message(ts) {
       const found = slack.messages.find((m) => m.ts === ts && !m.thread_ts);
       if (!found) throw new Error(`no message ${ts}`);
