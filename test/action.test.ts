@@ -241,7 +241,7 @@ describe("the action, run from dist/index.js", () => {
     expect(blocks).toContain("*First deployment to production*");
     // Where the request is, for the App to find when GitHub reaches the gate (common/announce.ts).
     expect(run.stdout).toContain(
-      `::notice title=slack-deploy-gate request::${encodeReference(reference)} C0DEPLOYS ${run.outputs["message-ts"]}`,
+      `::notice title=slack-deploy-gate request::${encodeReference({ ...reference, mode: "gate", requestId: String(requestId) })} C0DEPLOYS ${run.outputs["message-ts"]}`,
     );
 
     expect(run.summary).toContain("Deployment approval requested");

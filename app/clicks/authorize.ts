@@ -9,6 +9,8 @@ import type { Runs } from "../github/runs.js";
 import { clickerLookup } from "../identity/clicker.js";
 import type { Identity } from "../identity/index.js";
 import { type PolicyLoader, resolveEnvironment } from "../policy/index.js";
+import { type FirstContact, readFirstContact, runFacts } from "../requests/facts.js";
+import { firstContactRefusal } from "../requests/first-contact.js";
 import type { Refusal } from "../sentences.js";
 import type { SlackApi } from "../slack/api.js";
 import type { Actor } from "../slack/interaction.js";
@@ -23,8 +25,10 @@ export type Authorization =
       octokit: Octokit;
       /** The stored request, read once here for the whole click. */
       existing: RequestRow | undefined;
+      /** What the App read from GitHub on first contact (no stored request yet), to save with it. */
+      firstContact?: FirstContact;
     })
-  | { ok: false; refusal: Refusal; existing: RequestRow | undefined };
+  | { ok: false; refusal: Refusal; existing: RequestRow | undefined; firstContact?: FirstContact };
 
 export interface Authorizer {
   authorize(reference: RequestReference, actor: Actor, action: "approve" | "reject"): Promise<Authorization>;
@@ -47,6 +51,10 @@ export function createAuthorizer(deps: {
       const existing = await store.getRequest(reference.requestId);
       const refuse = (refusal: Refusal): Authorization => ({ ok: false, refusal, existing });
       if (existing && !matches(existing, reference, actor)) return refuse({ kind: "mismatch" });
+      // A run that ended is told as such by the run's state, below.
+      if (existing?.closed && existing.closed.kind !== "run_finished") {
+        return refuse({ kind: "closed", closure: existing.closed });
+      }
 
       const installationId = await installations.forRepository(reference.repository);
       if (installationId === undefined)
@@ -60,6 +68,15 @@ export function createAuthorizer(deps: {
       }
       const notWaiting = runRefusal(reference.mode, run);
       if (notWaiting) return refuse(notWaiting);
+      // First contact (app/requests/first-contact.ts): a message that disagrees with its run, or a gate
+      // another request holds, is refused; the request is then kept with GitHub's facts and closed.
+      const contact = existing
+        ? undefined
+        : await firstContactRefusal({ store, slack }, reference, actor, run);
+      if (contact) {
+        const facts = runFacts(reference.repository, run);
+        return { ...refuse(contact), firstContact: { facts, expiresAt: null, remindEveryMs: null } };
+      }
 
       const [owner, repo] = splitRepository(reference.repository);
       const loaded = await policies.load(octokit, owner, repo);
@@ -92,7 +109,17 @@ export function createAuthorizer(deps: {
       const createdAt = existing?.createdAt ?? slackTsToDate(actor.messageTs);
       if (now().getTime() > createdAt.getTime() + rules.expireAfterMs) return refuse({ kind: "expired" });
 
-      return { ok: true, ...force, installationId, octokit, existing };
+      const firstContact =
+        existing || !("messageBlocks" in actor)
+          ? undefined
+          : await readFirstContact(octokit, {
+              repository: reference.repository,
+              environment: reference.environment,
+              run,
+              rules,
+              createdAt,
+            });
+      return { ok: true, ...force, installationId, octokit, existing, firstContact };
     },
   };
 }

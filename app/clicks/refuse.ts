@@ -4,6 +4,7 @@ import { noteClick } from "../activity/context.js";
 import { messageUpdate } from "../effects/message-state.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { linkBlocks } from "../identity/link-button.js";
+import { closeRequest } from "../requests/life.js";
 import * as say from "../sentences.js";
 import type { Actor, ApproveClick, RejectClick } from "../slack/interaction.js";
 import type { Store } from "../store/types.js";
@@ -34,7 +35,21 @@ export function createRefusals(deps: {
       noteClick({ outcome: "refused", refusal: auth.refusal.kind, text: say.refusalForForm(auth.refusal) });
       const url = say.linkWouldHelp(auth.refusal) ? deps.linkUrl?.(actor.user) : undefined;
       await tell(actor, text, url ? linkBlocks(text, url) : undefined);
-      if (auth.refusal.kind !== "expired") return;
+      const refused = auth.refusal;
+      if ((refused.kind === "message_mismatch" || refused.kind === "superseded") && click && !auth.existing) {
+        // First contact refused: keep the request with GitHub's facts, closed, so that its message shows
+        // what its buttons named and why nobody can approve it (app/requests/first-contact.ts).
+        const row = await requestFor(store, click, auth);
+        await closeRequest(
+          { store, runner, now },
+          row,
+          refused.kind === "message_mismatch"
+            ? { kind: "mismatch", problems: refused.problems }
+            : { kind: "superseded", channelId: refused.channelId, messageTs: refused.messageTs },
+        );
+        return;
+      }
+      if (refused.kind !== "expired") return;
       // Expiry is checked last: the button was verified against GitHub, so the request may be saved.
       const row =
         auth.existing ??

@@ -24,5 +24,13 @@ export async function requestFor(
     // Kept as the Action posted it; the App's status blocks are rebuilt on every update.
     messageBlocks: withoutStatus(click.messageBlocks),
     createdAt: slackTsToDate(click.messageTs),
+    // First contact: the facts the App read from GitHub, from which it rebuilds the message.
+    ...(auth.firstContact
+      ? {
+          facts: auth.firstContact.facts,
+          expiresAt: auth.firstContact.expiresAt,
+          remindEveryMs: auth.firstContact.remindEveryMs,
+        }
+      : {}),
   });
 }
