@@ -166,6 +166,13 @@ const githubRequestSeconds = new Histogram({
   registers: [registry],
 });
 
+const activityEvents = new Counter({
+  name: `${PREFIX}activity_events_total`,
+  help: "Events of the activity record (app/activity/), by result: written, or dropped (buffer full or writes failing).",
+  labelNames: ["result"] as const,
+  registers: [registry],
+});
+
 const draining = new Gauge({
   name: `${PREFIX}shutting_down`,
   help: "1 while this process drains after SIGTERM (it takes no new Slack requests).",
@@ -257,6 +264,11 @@ export const metrics = {
 
   shuttingDown(): void {
     draining.set(1);
+  },
+
+  /** Events the activity record wrote, or had to drop. */
+  activityEvents(result: "written" | "dropped", count: number): void {
+    if (count > 0) activityEvents.inc({ result }, count);
   },
 };
 

@@ -23,6 +23,7 @@ import type {
   ActivityState,
   RequestFacts,
 } from "../app/activity/types.js";
+import { renderMetrics } from "../app/metrics.js";
 import { openStore } from "../app/store/index.js";
 import type { Store } from "../app/store/types.js";
 import { createTestDatabase, type TestDatabase } from "../testkit/helpers/postgres.js";
@@ -503,11 +504,20 @@ for (const backend of ["sqlite", "postgres"] as const) {
       const gone = await openStore(url);
       const broken = createActivityStore(gone.driver);
       await gone.close();
+      const dropped = async () =>
+        Number(
+          /slack_deploy_gate_activity_events_total\{result="dropped"\} (\d+)/.exec(
+            (await renderMetrics()).body,
+          )?.[1] ?? 0,
+        );
+      const droppedBefore = await dropped();
       const failing = createRecorder({ store: broken, log, flushIntervalMs: 10_000, maxBuffered: 3 });
       for (let i = 0; i < 5; i++) expect(() => failing.record(request, click("U9"))).not.toThrow();
       expect(failing.stats()).toMatchObject({ recorded: 3, dropped: 2, buffered: 3 });
       for (let i = 0; i < 4; i++) await failing.flush();
       expect(failing.stats()).toMatchObject({ written: 0, dropped: 5, buffered: 0 });
+      // Operators see it on /metrics.
+      expect((await dropped()) - droppedBefore).toBe(5);
       await failing.stop();
     });
   });

@@ -6,6 +6,7 @@
 // quarter second of timeline (the decisions themselves are in the App's own tables).
 import type { Logger } from "pino";
 import { throttledLog } from "../log-throttle.js";
+import { metrics } from "../metrics.js";
 import { type ActivityContext, outsideActivity, type RecordSink, runFor } from "./context.js";
 import type { ActivityStore, ActivityWrite, RefusedCount } from "./store.js";
 import type { ActivityEvent, RefusedSource, RequestFacts, RunSubject } from "./types.js";
@@ -74,6 +75,7 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
     if (stopped) return;
     if (buffer.length >= maxBuffered) {
       stats.dropped += 1;
+      metrics.activityEvents("dropped", 1);
       warnDropped({ dropped: stats.dropped });
       return;
     }
@@ -120,6 +122,7 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
         attempts = 0;
         buffer = buffer.slice(batch.length);
         stats.written += batch.length;
+        metrics.activityEvents("written", batch.length);
         // Between batches, let clicks through: on SQLite each batch runs synchronously.
         if (buffer.length > 0) await new Promise((resolve) => setImmediate(resolve));
       } catch (error) {
@@ -129,6 +132,7 @@ export function createRecorder(options: RecorderOptions): ActivityRecorder {
           // Given up: the rest of the record (and the App) goes on without these.
           buffer = buffer.slice(batch.length);
           stats.dropped += batch.length;
+          metrics.activityEvents("dropped", batch.length);
           attempts = 0;
         }
         return;
