@@ -161,6 +161,7 @@ const REFUSALS: Record<string, string> = {
   link_required: "a linked GitHub account is required",
   identity_unknown: "unknown on GitHub",
   link_gone: "the linked GitHub account is gone",
+  closed: "the request is closed",
 };
 
 export function refusalLabel(kind: string | undefined): string {
