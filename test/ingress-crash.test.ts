@@ -2,25 +2,12 @@
 // after acknowledging loses nothing: another process takes the click over and carries it out. The App
 // runs as real processes (build/app/main.js) on PostgreSQL, behind fault proxies that hold the killed
 // process's work in flight at the moment it dies.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type AttackScene, startAttackScene, USERS } from "../testkit/helpers/attack-scene.js";
-import { requireBuild } from "../testkit/require-build.js";
+import { describe, expect, it } from "vitest";
+import { runPath, USERS } from "../testkit/helpers/attack-scene.js";
+import { useScene } from "./attacks/scene.js";
 
-let scene: AttackScene;
+const scene = useScene();
 
-beforeAll(async () => {
-  requireBuild("app");
-  scene = await startAttackScene();
-}, 120_000);
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
-afterEach(() => {
-  scene.githubProxy.clearRules();
-  scene.slackProxy.clearRules();
-});
-
-const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
 /** An interaction unfinished this long is taken over (app/slack/inbound.ts), looked for every 5 s. */
 const TAKE_OVER_MS = 15_000 + 5_000 + 15_000;
 const TAKEN_OVER = "took over interactions acknowledged by a process that stopped";

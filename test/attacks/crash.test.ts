@@ -3,7 +3,7 @@
 // the App acted on it. What must hold: GitHub is told once, Slack ends up saying what GitHub recorded,
 // and an acknowledged click is either carried out or its clicker is told it was not.
 import { afterAll, describe, expect, it } from "vitest";
-import { type AttackScene, statusText, USERS } from "../../testkit/helpers/attack-scene.js";
+import { type AttackScene, reviewPath, runPath, USERS } from "../../testkit/helpers/attack-scene.js";
 import { openScene } from "./scene.js";
 
 // Each case has a scene of its own (database, fakes, one App): replicas share their work, so an App
@@ -20,30 +20,11 @@ afterAll(async () => {
   await Promise.allSettled(scenes.map((scene) => scene.close()));
 }, 60_000);
 
-const reviewPath = (run: number) => new RegExp(`/actions/runs/${run}/deployment_protection_rule$`);
-const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
-
 /**
  * The delivery lease of the killed process has to run out before another takes the delivery over
  * (60 s when this was written), so these cases wait longer than the others.
  */
 const TAKE_OVER_MS = 100_000;
-
-function settledStatus(scene: AttackScene, ts: string, timeoutMs: number): Promise<string> {
-  return scene
-    .until(
-      "the message to say how the decision ended at GitHub",
-      () => {
-        const status = statusText(scene.message(ts));
-        return /resumed|stopped|not applied/.test(status) ? status : undefined;
-      },
-      timeoutMs,
-    )
-    .catch((error: unknown) => {
-      const shown = statusText(scene.message(ts)) || "(no status: the buttons alone)";
-      throw new Error(`the message shows: ${shown}\n${(error as Error).message}`);
-    });
-}
 
 describe("kill -9", { timeout: 150_000 }, () => {
   it.concurrent("while the review is on its way to GitHub: a restarted App tells GitHub once, and Slack says so (held)", async ({
@@ -62,7 +43,7 @@ describe("kill -9", { timeout: 150_000 }, () => {
     await doomed.kill();
     await scene.startApp({ name: "restarted-before-review" });
 
-    const status = await settledStatus(scene, message.ts, TAKE_OVER_MS);
+    const status = await scene.settledStatus(message.ts, TAKE_OVER_MS);
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(status).toMatch(/resumed/);
   }, 150_000);
@@ -84,7 +65,7 @@ describe("kill -9", { timeout: 150_000 }, () => {
     await doomed.kill();
     await scene.startApp({ name: "restarted-after-review" });
 
-    const status = await settledStatus(scene, message.ts, TAKE_OVER_MS);
+    const status = await scene.settledStatus(message.ts, TAKE_OVER_MS);
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(status).not.toMatch(/not applied/);
     expect(status).toMatch(/resumed/);

@@ -3,22 +3,14 @@
 // bounded (read from /proc/<pid>/status), its log stays readable, and it keeps answering. Each memory
 // case runs on a fresh App process, so that one case's peak cannot hide another's.
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AppProcess, AttackScene } from "../../testkit/helpers/attack-scene.js";
+import { describe, expect, it } from "vitest";
+import type { AppProcess } from "../../testkit/helpers/attack-scene.js";
 import { type StalledSender, stallSender, streamHugeBody } from "../../testkit/helpers/flood.js";
-import { openScene } from "./scene.js";
+import { useScene } from "./scene.js";
 
 const MiB = 1024 * 1024;
 
-let scene: AttackScene;
-
-beforeAll(async () => {
-  scene = await openScene();
-}, 120_000);
-
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
+const scene = useScene();
 
 async function healthz(url: string): Promise<number> {
   const response = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(10_000) });

@@ -2,56 +2,26 @@
 // undecided: not when GitHub's answer is lost, not when Slack rate-limits one method, not when two
 // people decide at once on two replicas. Each case waits for what the App shows, then checks that it
 // is what GitHub recorded.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type AppProcess,
-  type AttackScene,
   CROWD,
   hasButtons,
   names,
+  reviewPath,
+  runPath,
   statusText,
   USERS,
 } from "../../testkit/helpers/attack-scene.js";
-import { openScene } from "./scene.js";
+import { useScene } from "./scene.js";
 
-let scene: AttackScene;
+const scene = useScene();
 /** A second replica on the same database. */
 let replica: AppProcess;
 
 beforeAll(async () => {
-  scene = await openScene();
   replica = await scene.startApp({ name: "replica-b" });
 }, 120_000);
-
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
-
-afterEach(() => {
-  scene.githubProxy.clearRules();
-  scene.slackProxy.clearRules();
-  scene.slack.clearRateLimits();
-});
-
-const reviewPath = (run: number) => new RegExp(`/actions/runs/${run}/deployment_protection_rule$`);
-const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
-
-/** The message's status once it says how the decision ended at GitHub (applied, or not). */
-function settledStatus(ts: string, timeoutMs = 30_000): Promise<string> {
-  return scene
-    .until(
-      "the message to say how the decision ended at GitHub",
-      () => {
-        const status = statusText(scene.message(ts));
-        return /resumed|stopped|not applied/.test(status) ? status : undefined;
-      },
-      timeoutMs,
-    )
-    .catch((error: unknown) => {
-      const shown = statusText(scene.message(ts)) || "(no status: the buttons alone)";
-      throw new Error(`the message shows: ${shown}\n${(error as Error).message}`);
-    });
-}
 
 describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
   it("shows a review GitHub applied as applied, though GitHub's answer was lost (502 from a gateway)", async () => {
@@ -63,7 +33,7 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
     });
 
     await scene.click(message, "approve", USERS.alice);
-    const status = await settledStatus(message.ts);
+    const status = await scene.settledStatus(message.ts);
 
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(scene.github.getRun("acme/shop", run).waitingEnvironments).toEqual([]);
@@ -82,7 +52,7 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
     });
 
     await scene.click(message, "approve", USERS.alice);
-    const status = await settledStatus(message.ts);
+    const status = await scene.settledStatus(message.ts);
 
     expect(scene.reviews(run).map((r) => r.state)).toEqual(["approved"]);
     expect(status).not.toMatch(/not applied/);
@@ -187,7 +157,7 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
         scene.ephemerals(loser).length > (told[loser] ?? 0) ||
         scene.thread(message.ts).some((t) => t.includes(`<@${loser}>`)),
     );
-    const status = await settledStatus(message.ts);
+    const status = await scene.settledStatus(message.ts);
 
     expect(scene.reviews(run)).toHaveLength(1);
     expect(status).toMatch(review?.state === "approved" ? /Approved/ : /Rejected/);
@@ -208,7 +178,7 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
     );
     expect(answers.map((a) => a.status)).toEqual(CROWD.map(() => 200));
 
-    const status = await settledStatus(message.ts);
+    const status = await scene.settledStatus(message.ts);
     await scene.until("GitHub's acceptance in the thread", () =>
       scene.thread(message.ts).some((t) => /GitHub accepted/.test(t)),
     );
@@ -227,7 +197,7 @@ describe("Slack never shows a false outcome", { timeout: 90_000 }, () => {
       CROWD.map((user, i) => scene.click(message, "approve", user, { app: i % 2 ? replica : scene.app })),
     );
 
-    const status = await settledStatus(message.ts);
+    const status = await scene.settledStatus(message.ts);
     const [winner] = CROWD.filter((user) => status.includes(`<@${user}>`));
     const others = CROWD.filter((user) => user !== winner);
     await scene

@@ -2,32 +2,14 @@
 // makes the App read it before it knows who clicked. What must hold: a file the App cannot safely use
 // is refused on the real loading path (size, aliases, keys it does not know), the clicker is told
 // why, nothing is approved, and no file can keep the App from answering GitHub and Slack.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { signWebhook } from "../../testkit/fakes/github-webhooks.js";
-import {
-  type AttackScene,
-  DEFAULT_POLICY,
-  REPO,
-  SECRETS,
-  USERS,
-} from "../../testkit/helpers/attack-scene.js";
-import { openScene } from "./scene.js";
+import { DEFAULT_POLICY, REPO, SECRETS, USERS } from "../../testkit/helpers/attack-scene.js";
+import { useScene } from "./scene.js";
 
 const GITHUB_DELIVERY_TIMEOUT_MS = 10_000;
 
-let scene: AttackScene;
-
-beforeAll(async () => {
-  scene = await openScene();
-}, 120_000);
-
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
-
-afterEach(async () => {
-  await scene.setPolicy(DEFAULT_POLICY);
-});
+const scene = useScene({ restorePolicy: true });
 
 /** A click on a fresh production request, and what came of it: Slack's answer to the clicker, or a review. */
 async function clickUnder(policy: string, user: string = USERS.alice) {

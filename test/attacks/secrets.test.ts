@@ -1,29 +1,22 @@
 // Secret hygiene: the App at its most talkative (LOG_LEVEL=trace) taken through success and through
 // every kind of failure that logs (forged requests, GitHub and Slack errors, a bad policy), then its
 // whole output searched for every secret it holds and every credential it was issued.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   type AppProcess,
-  type AttackScene,
   DEFAULT_POLICY,
+  runPath,
   SECRETS,
   USERS,
 } from "../../testkit/helpers/attack-scene.js";
-import { openScene } from "./scene.js";
+import { useScene } from "./scene.js";
 
-let scene: AttackScene;
+const scene = useScene();
 let app: AppProcess;
 
 beforeAll(async () => {
-  scene = await openScene();
   app = await scene.startApp({ name: "talkative", logLevel: "trace" });
 }, 120_000);
-
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
-
-const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
 
 describe("secret hygiene (held)", { timeout: 90_000 }, () => {
   it("never writes a secret, a token or a signature to its output, whatever happens", async () => {

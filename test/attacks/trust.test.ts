@@ -2,9 +2,8 @@
 // bot token belongs to, by people the policy lists when the decision is taken, count; text from a
 // button never reaches Slack as markup; environment names follow GitHub's rule (case does not
 // matter); a malformed webhook gets a plain refusal, not internals.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
-  type AttackScene,
   DEFAULT_POLICY,
   names,
   REPO,
@@ -14,21 +13,9 @@ import {
   USERS,
 } from "../../testkit/helpers/attack-scene.js";
 import { formEncodePayload, signSlackRequest } from "../../testkit/helpers/slack-sign.js";
-import { openScene } from "./scene.js";
+import { useScene } from "./scene.js";
 
-let scene: AttackScene;
-
-beforeAll(async () => {
-  scene = await openScene();
-}, 120_000);
-
-afterAll(async () => {
-  await scene?.close();
-}, 60_000);
-
-afterEach(async () => {
-  await scene.setPolicy(DEFAULT_POLICY);
-});
+const scene = useScene({ restorePolicy: true });
 
 /** Everything the App showed in Slack that carries markup from untrusted text. */
 function markupFromButtons(writes: SlackWrite[]): string[] {

@@ -27,6 +27,9 @@ export const INSTALLATION_ID = 8080;
 export const REPO = "acme/shop";
 export const POLICY_PATH = ".github/slack-deploy-gate.yml";
 export const HEAD_SHA = "b".repeat(40);
+/** GitHub paths a test breaks on purpose: the run look-up and the review of a run's gate. */
+export const runPath = (run: number) => new RegExp(`/actions/runs/${run}$`);
+export const reviewPath = (run: number) => new RegExp(`/actions/runs/${run}/deployment_protection_rule$`);
 /** Where the App's own code must run from (another checkout's build, or this one's). */
 export const APP_ROOT = process.env.SDG_APP_ROOT ?? PROJECT_ROOT;
 
@@ -173,6 +176,8 @@ export interface AttackScene {
     probe: () => T | undefined | false | Promise<T | undefined | false>,
     timeoutMs?: number,
   ): Promise<T>;
+  /** The message's status once it says how the decision ended at GitHub (applied, or not). */
+  settledStatus(ts: string, timeoutMs?: number): Promise<string>;
   /** Every App process's output so far. */
   output(): string;
   close(): Promise<void>;
@@ -432,6 +437,21 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
           `${(error as Error).message}\n--- App output (last 4 KiB) ---\n${scene.output().slice(-4096)}`,
         );
       });
+    },
+    settledStatus(ts, timeoutMs = 30_000) {
+      return scene
+        .until(
+          "the message to say how the decision ended at GitHub",
+          () => {
+            const status = statusText(message(ts));
+            return /resumed|stopped|not applied/.test(status) ? status : undefined;
+          },
+          timeoutMs,
+        )
+        .catch((error: unknown) => {
+          const shown = statusText(message(ts)) || "(no status: the buttons alone)";
+          throw new Error(`the message shows: ${shown}\n${(error as Error).message}`);
+        });
     },
     output: () => apps.map((a) => a.child.output()).join("\n"),
     async close() {
