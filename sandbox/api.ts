@@ -1,6 +1,8 @@
 // What the sandbox page can do, done the way the real systems would do it: a deployment is a run in
 // the fake GitHub plus the real Action run as a workflow step; a click is a signed Slack interaction
 // built from the message the fake Slack holds; a policy change is a commit plus a `push` webhook.
+
+import Sqlite from "better-sqlite3";
 import {
   formatProblem,
   readPolicy,
@@ -8,6 +10,7 @@ import {
   slackUsersForGithubLogin,
 } from "../app/policy/index.js";
 import { type Refusal, refusalForForm } from "../app/sentences.js";
+import { ANNOUNCE_TITLE } from "../common/announce.js";
 import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
 import { fakeSha } from "../testkit/fakes/github-state.js";
 import type { RunningFakes } from "../testkit/fakes/serve.js";
@@ -38,6 +41,11 @@ import {
   TRIGGERING_LOGIN,
   WORKFLOW_TOKEN,
 } from "./world.js";
+
+/** A required reviewer of the environment in GitHub's own UI (beside the App's rule). */
+const GITHUB_REVIEWER = "rita-reviewer";
+/** An organization admin, who can bypass protection rules. */
+const GITHUB_ADMIN = "ada-admin";
 
 /** Slack's own message when a required modal input is submitted empty (the App never sees it). */
 const REQUIRED_FIELD = "Please complete this required field.";
@@ -128,6 +136,16 @@ export interface SandboxApi {
   /** Reads the default policy's rules for the labels; call once before serving the page. */
   ready(): Promise<void>;
   /**
+   * What happens to a run outside Slack, done as GitHub would do it (README "A request's life"):
+   * `cancel` (the run is cancelled: workflow_run completed), `approve-in-github` / `reject-in-github`
+   * (a required reviewer acts in GitHub's own UI: deployment_review, and a rejection ends the run),
+   * `finish` (the deploy job finished: workflow_run completed, success), `bypass` (an admin bypasses the
+   * protection rules: the deploy job starts, workflow_job in_progress), and `expire` (skips ahead to the
+   * request's expiry: its expires_at is set to now in the App's database, and the App's sweep, every 2 s
+   * here, expires it as it would after expire-after).
+   */
+  runControl(runId: number, control: string): Promise<{ status: number }>;
+  /**
    * `/deploy-gate <text>` typed by `user` in #deploys: the signed slash command goes to the App, and
    * its answer shows in the channel as Slack shows it, to that person only (with the link button).
    */
@@ -142,6 +160,8 @@ export function createSandboxApi(deps: {
   root: string;
   /** The App's ID: what wait and verify modes trust. */
   appId: number;
+  /** The App's SQLite file, for `runControl(…, "expire")`. */
+  databasePath?: string;
 }): SandboxApi {
   const { fakes, appUrl, signingSecret } = deps;
   const { slack, github } = fakes;
@@ -239,7 +259,109 @@ export function createSandboxApi(deps: {
     return { saved: true, pushStatus: push.status, warnings: checked.warnings };
   }
 
+  function announce(runId: number, log: string): void {
+    const job = github.deployments.addJob(REPOSITORY, runId, {
+      name: "Ask for approval",
+      status: "completed",
+      conclusion: "success",
+    });
+    for (const line of log.split("\n")) {
+      const notice = /^::notice title=([^:]*)::(.*)$/.exec(line);
+      if (notice?.[1] === ANNOUNCE_TITLE)
+        github.deployments.annotate(job, { title: ANNOUNCE_TITLE, message: notice[2] ?? "" });
+    }
+  }
+
+  async function runControl(runId: number, control: string): Promise<{ status: number }> {
+    const run = runs.find((r) => r.runId === runId);
+    if (!run) throw new SandboxError(`no run #${runId}`, 404);
+    const current = github.getRun(REPOSITORY, runId);
+    const ended = current.status === "completed";
+    const completed = async () => {
+      const answer = await github.sendWebhook(
+        "workflow_run",
+        github.workflowRunCompletedPayload(REPOSITORY, runId),
+      );
+      return { status: answer.status };
+    };
+    switch (control) {
+      case "cancel":
+        if (ended) throw new SandboxError(`run #${runId} has already ended`, 409);
+        github.cancelRun(REPOSITORY, runId);
+        return completed();
+      case "finish":
+        if (ended) throw new SandboxError(`run #${runId} has already ended`, 409);
+        if (current.waitingEnvironments.length > 0) {
+          throw new SandboxError(
+            `run #${runId} is still held at ${current.waitingEnvironments.join(", ")}`,
+            409,
+          );
+        }
+        github.finishRun(REPOSITORY, runId, "success");
+        return completed();
+      case "approve-in-github":
+      case "reject-in-github": {
+        if (!current.waitingEnvironments.includes(run.environment)) {
+          throw new SandboxError(`run #${runId} is not waiting at ${run.environment}`, 409);
+        }
+        const state = control === "approve-in-github" ? "approved" : "rejected";
+        const answer = await github.sendWebhook(
+          "deployment_review",
+          github.deployments.deploymentReviewPayload(REPOSITORY, runId, {
+            state,
+            environment: run.environment,
+            reviewer: GITHUB_REVIEWER,
+            ...(state === "rejected" ? { comment: "Release freeze until Monday." } : {}),
+          }),
+        );
+        // A rejection by a required reviewer ends the run's deployment: the run fails.
+        if (state === "rejected") {
+          github.finishRun(REPOSITORY, runId, "failure");
+          await completed();
+        }
+        return { status: answer.status };
+      }
+      case "bypass": {
+        if (!current.waitingEnvironments.includes(run.environment)) {
+          throw new SandboxError(`run #${runId} is not waiting at ${run.environment}`, 409);
+        }
+        // An admin's "bypass protection rules": the deploy job starts without the App's review.
+        github.bypassGate(REPOSITORY, runId, run.environment);
+        const job = github.deployments.addJob(REPOSITORY, runId, {
+          name: "deploy",
+          environment: run.environment,
+        });
+        const answer = await github.sendWebhook(
+          "workflow_job",
+          github.deployments.workflowJobPayload(job, "in_progress", GITHUB_ADMIN),
+        );
+        return { status: answer.status };
+      }
+      case "expire": {
+        if (!deps.databasePath) throw new SandboxError("the App's database is not known here", 500);
+        const db = new Sqlite(deps.databasePath, { timeout: 5_000 });
+        try {
+          const changed = db
+            .prepare(
+              "UPDATE requests SET expires_at = ? WHERE repository = ? AND run_id = ? AND decision IS NULL AND closed IS NULL",
+            )
+            .run(Date.now(), REPOSITORY.toLowerCase(), runId).changes;
+          if (changed === 0)
+            throw new SandboxError(`run #${runId} has no request the App is waiting on`, 409);
+        } finally {
+          db.close();
+        }
+        return { status: 200 };
+      }
+      default:
+        throw new SandboxError(
+          "control must be cancel, finish, approve-in-github, reject-in-github, bypass or expire",
+        );
+    }
+  }
+
   return {
+    runControl,
     async command(user, text) {
       const who = person(user);
       if (!/^(link|unlink|whoami|help)?$/.test(text)) throw new SandboxError("try link, whoami or unlink");
@@ -379,6 +501,9 @@ export function createSandboxApi(deps: {
         deps.root,
       );
       run.action = { code: action.code, outputs: action.outputs, log: asRunnerShowsIt(action.log) };
+      // The runner turns the step's `::notice` lines into annotations on its job: where the Action says
+      // it posted the request, which the App reads when GitHub reports the gate (common/announce.ts).
+      announce(runId, action.log);
       // The deploy job reaches `environment: …`; GitHub holds it and asks the App.
       const gate = await github.sendDeploymentProtectionRule(REPOSITORY, runId, environment);
       run.gateStatus = gate.status;

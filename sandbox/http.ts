@@ -59,6 +59,7 @@ export async function listenSandbox(options: { port: number; publicDir: string }
       },
       "PUT /api/policy": (body) => api.savePolicy(typeof body.text === "string" ? body.text : ""),
       "POST /api/policy/reset": () => api.resetPolicy(),
+      "POST /api/runs/control": (body) => api.runControl(Number(body.runId), text(body, "control")),
       "POST /api/command": (body) =>
         api.command(text(body, "user"), typeof body.text === "string" ? body.text : ""),
     };

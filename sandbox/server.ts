@@ -157,6 +157,7 @@ async function main(): Promise<void> {
     workDir: join(dataDir, "runs"),
     root: PROJECT_ROOT,
     appId: APP_ID,
+    databasePath: join(dataDir, "app.db"),
   });
   // The labels on the page follow the policy: read it the App's way before the page opens.
   await api.ready();

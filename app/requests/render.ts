@@ -27,9 +27,13 @@ export function renderRequest(
   const workflow = workflowParts(posted);
   const title = headerTitle(request, status, request.outcome);
   const approvedAt = request.decision === "approved" ? request.decidedAt : null;
+  const open = !status || status.kind === "progress" || status.kind === "pending";
+  // Who may approve and by when is for a request still open; once it is not, the status says what happened.
+  const { approval, ...rest } = facts;
   const built = buildRequestMessage(
     {
-      ...facts,
+      ...rest,
+      ...(open && approval ? { approval } : {}),
       reference: {
         repository: request.repository,
         runId: request.runId,
@@ -58,7 +62,6 @@ export function renderRequest(
   const statusBlocks: KnownBlock[] = line
     ? [{ type: "section", text: { type: "mrkdwn", text: truncate(line, SLACK_LIMITS.sectionText) } }]
     : [];
-  const open = !status || status.kind === "progress" || status.kind === "pending";
   const buttons = blocks.find((b) => b.block_id === BLOCK_IDS.actions);
   if (open && buttons) statusBlocks.push(buttons);
   blocks = replaceActionsBlock(blocks, statusBlocks);

@@ -113,6 +113,7 @@ function modeStatus(run) {
 function runStatus(run) {
   const byMode = modeStatus(run);
   if (byMode) return byMode;
+  if (run.conclusion === "success") return { cls: "approved", label: `Deployed · the run succeeded` };
   if (run.conclusion === "failure" || run.reviews.some((r) => r.state === "rejected")) {
     return { cls: "rejected", label: "Rejected · the deploy job did not run" };
   }
@@ -122,7 +123,52 @@ function runStatus(run) {
   }
   if (run.reviews.some((r) => r.state === "approved"))
     return { cls: "approved", label: `Approved · deploying to ${run.environment}` };
+  if (run.status === "in_progress")
+    return {
+      cls: "rejected",
+      label: `Deploying to ${run.environment} without the App's review (protection bypassed)`,
+    };
   return { cls: "neutral", label: run.status };
+}
+
+/**
+ * What can happen to a gate-mode run outside Slack, each done as GitHub would (sandbox/api.ts
+ * `runControl`): the request message follows it.
+ */
+function runControls(run) {
+  if (run.mode && run.mode !== "gate") return "";
+  if (run.status === "completed") return "";
+  const waiting = run.waitingEnvironments.includes(run.environment);
+  const controls = waiting
+    ? [
+        [
+          "approve-in-github",
+          "Approve in GitHub",
+          "A required reviewer of the environment approves in GitHub's own UI",
+        ],
+        [
+          "reject-in-github",
+          "Reject in GitHub",
+          "A required reviewer rejects in GitHub's own UI: the run fails",
+        ],
+        [
+          "bypass",
+          "Bypass protection",
+          "An admin bypasses the protection rules: the deploy job starts unreviewed",
+        ],
+        ["expire", "Let it expire", "Skips ahead to the request's expiry (the policy's expire-after)"],
+        ["cancel", "Cancel run", "Someone cancels the workflow run"],
+      ]
+    : [
+        ["finish", "Deploy finishes", "The deploy job finishes and the run succeeds"],
+        ["cancel", "Cancel run", "Someone cancels the workflow run"],
+      ];
+  return `<div class="run-controls" aria-label="What happens in GitHub">${controls
+    .map(
+      ([control, label, title]) =>
+        `<button type="button" class="secondary-action small-action" data-control="${control}" title="${escapeHtml(title)}">${escapeHtml(label)}</button>`,
+    )
+    .join("")}</div>`;
 }
 
 function renderRuns() {
@@ -155,6 +201,7 @@ function renderRuns() {
             <div class="run-head"><span class="run-title">${run.mode === "dispatched" ? "Deploy webshop (dispatched)" : "Deploy webshop"} <span class="muted">#${run.runId}</span></span><span class="env">${escapeHtml(run.environment)}</span></div>
             <div class="run-commit"><code>${escapeHtml(run.sha.slice(0, 7))}</code> ${escapeHtml(run.commitTitle)} <span class="muted">· by dana-dev</span></div>
             <div class="run-status status-${status.cls}">${escapeHtml(status.label)}</div>
+            ${runControls(run)}
             ${reviews}
             ${step}
           </article>`;
@@ -327,6 +374,19 @@ $("feed").addEventListener("click", async (event) => {
     await api("POST", "/api/click", { ts, action, user: currentUser });
   } catch (error) {
     alert(`The click did not go through: ${error.message}`);
+  }
+  setTimeout(refresh, 150);
+});
+
+$("runs").addEventListener("click", async (event) => {
+  const buttonEl = event.target.closest("button[data-control]");
+  if (!buttonEl) return;
+  const runId = Number(buttonEl.closest("[data-run-id]")?.dataset.runId);
+  buttonEl.disabled = true;
+  try {
+    await api("POST", "/api/runs/control", { runId, control: buttonEl.dataset.control });
+  } catch (error) {
+    alert(`GitHub could not do that: ${error.message}`);
   }
   setTimeout(refresh, 150);
 });

@@ -23,6 +23,15 @@ const SVG_PATHS = {
   arrow:
     '<path d="M4.5 11.5l7-7M6.5 4.5h5v5" fill="none" stroke="currentColor" stroke-width="1.8" stroke-linecap="round" stroke-linejoin="round"/>',
   star: '<path d="M8 2.25l1.7 3.6 3.9.45-2.9 2.7.8 3.85L8 10.9l-3.5 1.95.8-3.85-2.9-2.7 3.9-.45z" fill="currentColor"/>',
+  people:
+    '<circle cx="6" cy="5.75" r="2.25" fill="none" stroke="currentColor" stroke-width="1.4"/><path d="M2 13c0-2.5 1.8-3.75 4-3.75s4 1.25 4 3.75" fill="none" stroke="currentColor" stroke-width="1.4"/><path d="M10.5 4a2 2 0 110 3.75M12 9.5c1.25.5 2 1.6 2 3.5" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linecap="round"/>',
+  plus: '<path d="M8 3.5v9M3.5 8h9" stroke="currentColor" stroke-width="2" stroke-linecap="round"/>',
+  box: '<path d="M2.75 5L8 2.5 13.25 5v6L8 13.5 2.75 11zM2.75 5L8 7.5 13.25 5M8 7.5v6" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linejoin="round"/>',
+  rewind: '<path d="M7.5 4L3 8l4.5 4zM13 4L8.5 8l4.5 4z" fill="currentColor"/>',
+  repeat:
+    '<path d="M3.5 7V6a2 2 0 012-2h7M10.5 2l2 2-2 2M12.5 9v1a2 2 0 01-2 2h-7M5.5 14l-2-2 2-2" fill="none" stroke="currentColor" stroke-width="1.5" stroke-linecap="round" stroke-linejoin="round"/>',
+  bell: '<path d="M4 11.5V7.5a4 4 0 018 0v4l1 1H3zM6.75 13.75a1.4 1.4 0 002.5 0" fill="none" stroke="currentColor" stroke-width="1.4" stroke-linejoin="round"/>',
+  info: '<circle cx="8" cy="8" r="5.75" fill="none" stroke="currentColor" stroke-width="1.5"/><path d="M8 7.25v4M8 4.75v.25" stroke="currentColor" stroke-width="1.8" stroke-linecap="round"/>',
   eye: '<path d="M1.75 8S4.25 3.75 8 3.75 14.25 8 14.25 8 11.75 12.25 8 12.25 1.75 8 1.75 8z" fill="none" stroke="currentColor" stroke-width="1.4"/><circle cx="8" cy="8" r="2" fill="currentColor"/>',
 };
 
@@ -47,6 +56,16 @@ const EMOJI = {
   lock: ["lock", "neutral"],
   rocket: ["arrow", "check"],
   tada: ["star", "check"],
+  // What an approver sees before clicking, and what GitHub did meanwhile (app/sentences.ts).
+  busts_in_silhouette: ["people", "neutral"],
+  new: ["plus", "note"],
+  package: ["box", "note"],
+  rewind: ["rewind", "wait"],
+  repeat: ["repeat", "neutral"],
+  ballot_box_with_check: ["check", "wait"],
+  bell: ["bell", "wait"],
+  information_source: ["info", "note"],
+  twisted_rightwards_arrows: ["arrow", "neutral"],
 };
 
 export function escapeHtml(text) {

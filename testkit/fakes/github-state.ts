@@ -268,6 +268,16 @@ export class GitHubState {
     });
   }
 
+  /** An admin bypasses the protection rules: the job held at `environment` goes on, nobody reviewed it. */
+  bypassGate(fullName: string, runId: number, environment: string): void {
+    const run = this.mustRun(fullName, runId);
+    run.waitingEnvironments = run.waitingEnvironments.filter(
+      (e) => e.toLowerCase() !== environment.toLowerCase(),
+    );
+    if (!run.waitingEnvironments.length && run.status === "waiting") run.status = "in_progress";
+    run.updatedAt = now();
+  }
+
   /** The run ends (its deploy finished, or failed) with this conclusion. */
   finishRun(fullName: string, runId: number, conclusion: "success" | "failure"): void {
     const run = this.mustRun(fullName, runId);

@@ -100,6 +100,8 @@ export interface FakeGitHub {
   listRuns(repository: string): RunSnapshot[];
   rerun(repository: string, runId: number): void;
   cancelRun(repository: string, runId: number): void;
+  /** An admin bypasses the protection rules: the job held at `environment` goes on unreviewed. */
+  bypassGate(repository: string, runId: number, environment: string): void;
   /** The run ends with this conclusion (its deploy job finished, or failed). */
   finishRun(repository: string, runId: number, conclusion: "success" | "failure"): void;
   checkRuns(repository: string): {
@@ -401,6 +403,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
     rerun: (repository, runId) => state.rerun(repository, runId),
     cancelRun: (repository, runId) => state.cancelRun(repository, runId),
     finishRun: (repository, runId, conclusion) => state.finishRun(repository, runId, conclusion),
+    bypassGate: (repository, runId, environment) => state.bypassGate(repository, runId, environment),
     checkRuns: (repository) =>
       state.checkRuns
         .filter((c) => c.repository.toLowerCase() === repository.toLowerCase())
