@@ -1,38 +1,20 @@
-// The Octokit class the App uses: Probot's, with
-// - a write throttle fit for an App that makes about one write per decision (Probot's default spaces
-//   every POST a second apart per process, so five decisions would reach GitHub over five seconds);
-// - rate-limit handlers that never retry a call marked `request: { retryInline: false }`: such calls
-//   are effects, whose runner schedules the next attempt at the time GitHub names instead of sleeping
-//   on it here (a secondary limit's `retry-after: 70` would otherwise hold the effect's lease). Other
-//   calls (reads during a click) retry once when the wait is short.
-import Bottleneck from "bottleneck";
+// The Octokit class the App uses: Probot's, with its Bottleneck-based throttling and retry plugins
+// replaced by app/github/pacing.ts (the same rules: writes spaced 50 ms apart, at most ten calls at
+// once, rate limits never retried in line for a call marked `request: { retryInline: false }`, 5xx
+// retried as before), which sends a call at once when nothing holds it back.
 import { ProbotOctokit } from "probot";
 import { activityOctokitPlugin } from "../activity/github-calls.js";
+import { pacingOctokitPlugin } from "./pacing.js";
 
-const writes = new Bottleneck.Group({ maxConcurrent: 8, minTime: 50 });
-const MAX_INLINE_WAIT_SECONDS = 2;
+type Options = NonNullable<ConstructorParameters<typeof ProbotOctokit>[0]>;
 
-type LimitOptions = { method?: string; url?: string; request?: { retryInline?: boolean } };
-type LimitHandler = (
-  retryAfter: number,
-  options: LimitOptions,
-  octokit: unknown,
-  retryCount: number,
-) => boolean;
-
-const onLimit: LimitHandler = (retryAfter, options, _octokit, retryCount) =>
-  options.request?.retryInline !== false && retryCount < 1 && retryAfter <= MAX_INLINE_WAIT_SECONDS;
-
-// A function, not an object: Probot passes its own `throttle` options, which would replace ours.
-// Every call made for a request is also on that request's activity timeline (app/activity/).
-export const AppOctokit = ProbotOctokit.plugin(activityOctokitPlugin).defaults(
-  (options: ConstructorParameters<typeof ProbotOctokit>[0] = {}) => ({
+// Pacing first, so that it wraps the call itself and the activity record sees one call with its
+// retries. A function, not an object: Probot passes its own `throttle` options, which would replace ours.
+export const AppOctokit = ProbotOctokit.plugin(pacingOctokitPlugin, activityOctokitPlugin).defaults(
+  (options: Options = {}) => ({
     ...options,
-    throttle: {
-      ...options.throttle,
-      write: writes,
-      onRateLimit: onLimit,
-      onSecondaryRateLimit: onLimit,
-    } as NonNullable<typeof options.throttle>,
+    throttle: { ...options.throttle, enabled: false } as NonNullable<Options["throttle"]>,
+    // plugin-retry off; its `retries` and `retryAfterBaseValue` are read by the pacing plugin.
+    retry: { ...(options as { retry?: object }).retry, enabled: false },
   }),
 );
