@@ -17,6 +17,7 @@ export function createApprove(deps: {
 }) {
   const { authorizer, decisions, refusals, tell } = deps;
   return async (click: ApproveClick, recovered: boolean): Promise<void> => {
+    decisions.prepare(click);
     const auth = await authorizer.authorize(click.reference, click, "approve");
     if (!auth.ok) return refusals.refuse(click, auth, click);
     const row = await requestFor(deps.store, click, auth);

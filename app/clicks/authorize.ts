@@ -46,8 +46,23 @@ export function createAuthorizer(deps: {
   const { store, installations, runs, policies, slack } = deps;
   const now = deps.now ?? (() => new Date());
 
+  /** The installation, its client, and the run and the policy, both read at once. */
+  async function readGitHub(reference: RequestReference) {
+    const installationId = await installations.forRepository(reference.repository);
+    if (installationId === undefined) return undefined;
+    const octokit = await installations.client(installationId);
+    const [owner, repo] = splitRepository(reference.repository);
+    const policy = policies.load(octokit, owner, repo);
+    policy.catch(() => undefined);
+    const run = await runs.get(octokit, reference.repository, reference.runId);
+    return { installationId, octokit, run, policy };
+  }
+
   return {
     async authorize(reference, actor, action) {
+      // What the App keeps and what GitHub says are read at once: neither needs the other.
+      const fromGitHub = readGitHub(reference);
+      fromGitHub.catch(() => undefined);
       const existing = await store.getRequest(reference.requestId);
       const refuse = (refusal: Refusal): Authorization => ({ ok: false, refusal, existing });
       if (existing && !matches(existing, reference, actor)) return refuse({ kind: "mismatch" });
@@ -56,11 +71,9 @@ export function createAuthorizer(deps: {
         return refuse({ kind: "closed", closure: existing.closed });
       }
 
-      const installationId = await installations.forRepository(reference.repository);
-      if (installationId === undefined)
-        return refuse({ kind: "not_installed", repository: reference.repository });
-      const octokit = await installations.client(installationId);
-      const run = await runs.get(octokit, reference.repository, reference.runId);
+      const github = await fromGitHub;
+      if (!github) return refuse({ kind: "not_installed", repository: reference.repository });
+      const { installationId, octokit, run, policy } = github;
       if (!run)
         return refuse({ kind: "run_missing", repository: reference.repository, runId: reference.runId });
       if (run.attempt !== reference.runAttempt) {
@@ -78,8 +91,7 @@ export function createAuthorizer(deps: {
         return { ...refuse(contact), firstContact: { facts, expiresAt: null, remindEveryMs: null } };
       }
 
-      const [owner, repo] = splitRepository(reference.repository);
-      const loaded = await policies.load(octokit, owner, repo);
+      const loaded = await policy;
       if (!loaded.ok) {
         if (loaded.kind === "missing")
           return refuse({ kind: "policy_missing", repository: reference.repository });

@@ -19,6 +19,12 @@ import { type PolicyInForce, stillApprovers } from "./approvers.js";
 const NAME_TIMEOUT_MS = 1_000;
 
 export interface Decisions {
+  /**
+   * Starts, at the click, the look-up a decision by this person would need whatever the vote: their
+   * display name, so that it is not a Slack round trip between the vote and the decision. The name is
+   * still the one Slack gives when the decision is taken (cached, or the same look-up still running).
+   */
+  prepare(actor: Actor): void;
   /** `recovered`: the click is being handled again after a crash, so its vote may be stored already. */
   vote(input: {
     row: RequestRow;
@@ -42,11 +48,13 @@ export function createDecisions(deps: {
 
   async function deciders(users: string[], force: PolicyInForce): Promise<Decider[]> {
     return Promise.all(
-      users.map(async (user) => ({
-        slackUserId: user,
-        name: (await slack.userName(user, NAME_TIMEOUT_MS)) ?? null,
-        githubLogin: await deciderLogin(force, user),
-      })),
+      users.map(async (user) => {
+        const [name, githubLogin] = await Promise.all([
+          slack.userName(user, NAME_TIMEOUT_MS),
+          deciderLogin(force, user),
+        ]);
+        return { slackUserId: user, name: name ?? null, githubLogin };
+      }),
     );
   }
 
@@ -105,10 +113,13 @@ export function createDecisions(deps: {
     replies: NewEffect[],
     force: PolicyInForce,
   ): Promise<void> {
-    const decidedBy = await deciders(users, force);
     // Gate mode: the review can go at once when GitHub has reported the gate; else it waits for it.
-    let gate: GateRow | undefined =
-      row.mode === "gate" ? await store.getGate(row.repository, row.runId, row.environment) : undefined;
+    // The gate is read while the deciders' names are looked up: neither needs the other.
+    const [decidedBy, gateNow] = await Promise.all([
+      deciders(users, force),
+      row.mode === "gate" ? store.getGate(row.repository, row.runId, row.environment) : undefined,
+    ]);
+    let gate: GateRow | undefined = gateNow;
     const github: NewEffect[] = MODE_EFFECTS[row.mode](decision).map(({ kind, state }) => ({
       id: effectId(row.requestId, kind),
       requestId: row.requestId,
@@ -144,6 +155,11 @@ export function createDecisions(deps: {
   }
 
   return {
+    prepare(actor) {
+      // After the click's own reads have gone out (they come first); the look-up outlives this call
+      // and its answer is cached for the decision (slack/api.ts).
+      setImmediate(() => void slack.userName(actor.user, NAME_TIMEOUT_MS));
+    },
     async vote({ row, actor, vote, reason, force, recovered }) {
       const added = await store.addVote({
         requestId: row.requestId,

@@ -76,6 +76,7 @@ export function createReject(deps: {
     },
 
     async submitted(submission: RejectSubmission, recovered: boolean): Promise<void> {
+      decisions.prepare(submission);
       const auth = await authorizer.authorize(submission.reference, submission, "reject");
       if (!auth.ok) return refusals.refuse(submission, auth);
       // The form opens before the click that opened it is checked and saved: a quick submission can
