@@ -74,10 +74,20 @@ export function createEffectRunner(deps: {
     timers.set(id, timer);
   }
 
-  function runOne(id: string, options: { request?: RequestRow; claimed?: EffectRow; followUp: boolean }) {
+  function runOne(
+    id: string,
+    options: {
+      request?: RequestRow;
+      claimed?: EffectRow;
+      followUp: boolean;
+      /** Told once the first claim is decided (the handler is about to run, or nothing will). */
+      claimDecided?: () => void;
+    },
+  ) {
     const running = active.get(id);
     if (running) {
       running.again = true;
+      options.claimDecided?.();
       return running.done;
     }
     const entry = { again: false, done: Promise.resolve() };
@@ -89,6 +99,7 @@ export function createEffectRunner(deps: {
           entry.again = false;
           const row = claimed ?? (await store.claimEffect(id, now(), LEASE_MS));
           claimed = undefined;
+          options.claimDecided?.();
           if (!row) return;
           const current =
             request?.requestId === row.requestId ? request : await store.getRequest(row.requestId);
@@ -119,6 +130,7 @@ export function createEffectRunner(deps: {
       } catch (error) {
         log.error({ err: error, effect: id }, "effect run failed");
       } finally {
+        options.claimDecided?.();
         active.delete(id);
       }
     })();
@@ -210,9 +222,22 @@ export function createEffectRunner(deps: {
 
   async function run(ids: string[], request?: RequestRow): Promise<void> {
     const kinds = ids.map((id) => ({ id, kind: kindOf(id) }));
-    const first = kinds.filter((k) => k.kind !== "slack.update");
     const last = kinds.filter((k) => k.kind === "slack.update");
-    await Promise.all(first.map((k) => runOne(k.id, { request, followUp: last.length === 0 })));
+    const followUp = last.length === 0;
+    // The decision's own GitHub call (the review, in gate mode) leads: it is claimed, and its handler
+    // has run up to its call, before anything else competes with it for the database, the event loop
+    // or the write spacing of app/github/pacing.ts (a check run written first would hold it 50 ms).
+    const lead = request?.decision ? primaryEffect(request.mode, request.decision) : undefined;
+    const leading = kinds.find((k) => k.kind === lead);
+    const first = kinds.filter((k) => k.kind !== "slack.update" && k !== leading);
+    let led: Promise<void> = Promise.resolve();
+    if (leading) {
+      await new Promise<void>((claimDecided) => {
+        led = runOne(leading.id, { request, followUp, claimDecided });
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await Promise.all([led, ...first.map((k) => runOne(k.id, { request, followUp }))]);
     await Promise.all(last.map((k) => runOne(k.id, { request, followUp: false })));
   }
 
