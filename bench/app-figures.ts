@@ -45,6 +45,8 @@ export async function clickToGitHub(
   samples: number,
   warmup = 3,
   floor?: { url: string },
+  /** Told the moment each click is sent (bench/click-path.ts lays the fakes' calls out from it). */
+  observe?: { onClick(started: number, target: "app" | "floor"): void },
 ): Promise<{ apps: ClickToGitHub[]; floor?: ClickToGitHub }> {
   const toReview: number[][] = apps.map(() => []);
   const ack: number[][] = apps.map(() => []);
@@ -59,6 +61,7 @@ export async function clickToGitHub(
       if (wait > 0) await sleep(wait);
       const arrival = scene.reviewArrival(runId);
       const started = performance.now();
+      observe?.onClick(started, "floor");
       const response = await fetch(floor.url, {
         method: "POST",
         body: JSON.stringify({ runId, environment: DECIDE_ENVIRONMENT }),
@@ -78,6 +81,7 @@ export async function clickToGitHub(
       if (wait > 0) await sleep(wait);
       const arrival = scene.reviewArrival(runId);
       const started = performance.now();
+      observe?.onClick(started, "app");
       const response = await click(
         app,
         message,
