@@ -349,11 +349,10 @@ export function slackDate(at: Date, format = "{date_short_pretty} at {time}"): s
 export function describeDuration(ms: number): string {
   const minutes = Math.round(ms / 60_000);
   if (minutes < 60) return `${minutes} min`;
-  const hours = minutes / 60;
-  if (hours < 48 && Number.isInteger(hours)) return `${hours} h`;
-  const days = hours / 24;
-  if (Number.isInteger(days)) return `${days} day${days === 1 ? "" : "s"}`;
-  return `${Math.round(hours)} h`;
+  const hours = Math.floor(minutes / 60);
+  if (minutes % 60) return `${hours} h ${minutes % 60} min`;
+  if (hours < 48 || hours % 24) return `${hours} h`;
+  return `${hours / 24} days`;
 }
 
 /** Shown approvers; the rest are counted. */
