@@ -3,8 +3,7 @@
 // is refused on the real loading path (size, aliases, keys it does not know), the clicker is told
 // why, nothing is approved, and no file can keep the App from answering GitHub and Slack.
 import { describe, expect, it } from "vitest";
-import { signWebhook } from "../../testkit/fakes/github-webhooks.js";
-import { DEFAULT_POLICY, REPO, SECRETS, USERS } from "../../testkit/helpers/attack-scene.js";
+import { DEFAULT_POLICY, REPO, USERS } from "../../testkit/helpers/attack-scene.js";
 import { useScene } from "./scene.js";
 
 const GITHUB_DELIVERY_TIMEOUT_MS = 10_000;
@@ -109,20 +108,12 @@ environments:
       );
       const gateRun = (await scene.newRequest({ gate: false })).run;
       const body = JSON.stringify(scene.github.deploymentProtectionRulePayload(REPO, gateRun, "production"));
-      const delivered = await fetch(`${app.url}/api/github/webhooks`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "x-github-event": "deployment_protection_rule",
-          "x-github-delivery": crypto.randomUUID(),
-          "x-hub-signature-256": signWebhook(SECRETS.webhookSecret, body),
-        },
-        body,
-        signal: AbortSignal.timeout(GITHUB_DELIVERY_TIMEOUT_MS),
-      }).then(
-        (response) => response.status,
-        (error: unknown) => `no answer within GitHub's 10 s (${(error as Error).name})`,
-      );
+      const delivered = await scene
+        .webhook("deployment_protection_rule", body, { app, timeoutMs: GITHUB_DELIVERY_TIMEOUT_MS })
+        .then(
+          (response) => response.status,
+          (error: unknown) => `no answer within GitHub's 10 s (${(error as Error).name})`,
+        );
       expect(delivered).toBe(200);
       const health = await fetch(`${app.url}/healthz`, {
         signal: AbortSignal.timeout(GITHUB_DELIVERY_TIMEOUT_MS),

@@ -71,6 +71,45 @@ export function signWebhook(secret: string, body: string): string {
   return `sha256=${createHmac("sha256", secret).update(body).digest("hex")}`;
 }
 
+export interface PostedWebhook {
+  status: number;
+  body: string;
+  headers: Headers;
+}
+
+/**
+ * POSTs `body` to `url` as GitHub delivers a webhook: its headers, a fresh delivery ID, and the
+ * body signed with `secret`, or `signature` as given (to forge one). `headers` add to them or
+ * replace them.
+ */
+export async function postWebhook(
+  url: string,
+  options: {
+    event: string;
+    body: string;
+    secret: string;
+    signature?: string;
+    delivery?: string;
+    headers?: Record<string, string>;
+    signal?: AbortSignal;
+  },
+): Promise<PostedWebhook> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      "user-agent": "GitHub-Hookshot/fake",
+      "x-github-event": options.event,
+      "x-github-delivery": options.delivery ?? randomUUID(),
+      "x-hub-signature-256": options.signature ?? signWebhook(options.secret, options.body),
+      ...options.headers,
+    },
+    body: options.body,
+    signal: options.signal,
+  });
+  return { status: response.status, body: await response.text(), headers: response.headers };
+}
+
 export async function deliverWebhook(options: {
   url: string;
   secret: string;
@@ -79,23 +118,19 @@ export async function deliverWebhook(options: {
   payload: object;
 }): Promise<{ status: number; body: string; delivery: string }> {
   checkWebhookPayload(options.event, options.payload);
-  const body = JSON.stringify(options.payload);
   const delivery = randomUUID();
-  const response = await fetch(options.url, {
-    method: "POST",
+  const { status, body } = await postWebhook(options.url, {
+    event: options.event,
+    body: JSON.stringify(options.payload),
+    secret: options.secret,
+    delivery,
     headers: {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/fake",
-      "x-github-event": options.event,
-      "x-github-delivery": delivery,
       "x-github-hook-id": String(stableId(`hook:${options.appId}`)),
       "x-github-hook-installation-target-type": "integration",
       "x-github-hook-installation-target-id": String(options.appId),
-      "x-hub-signature-256": signWebhook(options.secret, body),
     },
-    body,
   });
-  return { status: response.status, body: await response.text(), delivery };
+  return { status, body, delivery };
 }
 
 function installationLite(installation: InstallationState | undefined) {

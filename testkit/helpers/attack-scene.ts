@@ -13,7 +13,7 @@ import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, BLOCK_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
 import { createSlackClient, postRequestMessage } from "../../src/slack.js";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
-import { signWebhook } from "../fakes/github-webhooks.js";
+import { postWebhook } from "../fakes/github-webhooks.js";
 import { DEFAULT_CHANNEL_ID, type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
 import { newPrivateKey } from "./keys.js";
@@ -157,7 +157,7 @@ export interface AttackScene {
   webhook(
     event: string,
     body: string,
-    options?: { app?: AppProcess; signature?: string },
+    options?: { app?: AppProcess; signature?: string; timeoutMs?: number },
   ): Promise<RouteResponse>;
   message(ts: string): FakeMessage;
   thread(ts: string): string[];
@@ -383,20 +383,15 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
       if (answer.status >= 300)
         throw new Error(`the App answered the gate with ${answer.status}: ${answer.body}`);
     },
-    async webhook(event, body, opts = {}) {
+    webhook(event, body, opts = {}) {
       const app = opts.app ?? scene.app;
-      const response = await fetch(`${app.url}/api/github/webhooks`, {
-        method: "POST",
-        headers: {
-          "content-type": "application/json",
-          "user-agent": "GitHub-Hookshot/attack",
-          "x-github-event": event,
-          "x-github-delivery": crypto.randomUUID(),
-          "x-hub-signature-256": opts.signature ?? signWebhook(SECRETS.webhookSecret, body),
-        },
+      return postWebhook(`${app.url}/api/github/webhooks`, {
+        event,
         body,
+        secret: SECRETS.webhookSecret,
+        signature: opts.signature,
+        signal: opts.timeoutMs === undefined ? undefined : AbortSignal.timeout(opts.timeoutMs),
       });
-      return { status: response.status, body: await response.text(), headers: response.headers };
     },
     message,
     thread: (ts) => slack.messages.filter((m) => m.thread_ts === ts).map((m) => m.text),
