@@ -3,133 +3,61 @@
 // malformed and unused deliveries are answered without reaching a handler, with bounded, throttled logs.
 
 import { once } from "node:events";
-import type { Server } from "node:http";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { Writable } from "node:stream";
 import { pino } from "pino";
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { GitHubEvent, GitHubEventHandler } from "../app/github/events.js";
-import { createIngress, type Ingress } from "../app/http/ingress.js";
-import { createAppServer, listen } from "../app/http/server.js";
+import { beforeEach, describe, expect, it } from "vitest";
 import { WEBHOOK_MAX_BODY_BYTES, WEBHOOK_PATH } from "../app/http/webhook-route.js";
-import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
-import { signWebhook } from "../testkit/fakes/github-webhooks.js";
-import { DEFAULT_BOT_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
-import { newPrivateKey } from "../testkit/helpers/keys.js";
+import { INGRESS_INSTALLATION, INGRESS_REPO, useWebhookIngress } from "../testkit/helpers/ingress.js";
 
 const SECRET = "webhook-secret-for-ingress-tests";
-const REPO = "acme/api";
-const INSTALLATION = 77;
+const REPO = INGRESS_REPO;
 const SHA = "a".repeat(40);
-const privateKey = newPrivateKey();
 
-let github: FakeGitHub;
-let slack: FakeSlack;
-let ingress: Ingress;
-let server: Server;
-let base: string;
-let received: GitHubEvent[];
 let failWith: Error | undefined;
 let logLines: string[];
-
-beforeAll(async () => {
-  github = await startFakeGitHub({ appId: 4242, privateKey, webhookSecret: SECRET });
-  github.addRepository({ fullName: REPO, defaultBranch: "main" });
-  github.addInstallation({ id: INSTALLATION, account: "acme", repositories: [REPO] });
-  github.addCommit(REPO, { sha: SHA, message: "Ship it" });
-  slack = await startFakeSlack();
-});
-afterAll(async () => {
-  await github.close();
-  await slack.close();
-});
-
-beforeEach(async () => {
-  received = [];
+beforeEach(() => {
   failWith = undefined;
   logLines = [];
-  const log = pino(
-    { level: "debug" },
-    new Writable({
-      write(chunk, _encoding, done) {
-        logLines.push(String(chunk));
-        done();
-      },
-    }),
-  );
-  const events: GitHubEventHandler = {
-    async handle(event) {
-      if (failWith) throw failWith;
-      received.push(event);
-    },
-  };
-  ingress = createIngress({
-    store: {} as never,
-    interactions: { handle: async () => {} },
-    events,
-    slack: { signingSecret: "unused", botToken: DEFAULT_BOT_TOKEN, apiUrl: slack.url },
-    webhookSecret: SECRET,
-    log,
-    tuning: { maxConcurrentBodies: 4 },
-  });
-  server = createAppServer({ handlers: ingress.handlers, log });
-  base = `http://127.0.0.1:${await listen(server, 0, "127.0.0.1")}`;
-  github.webhookUrl = `${base}${WEBHOOK_PATH}`;
-});
-afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await ingress.stop();
 });
 
-let nextRun = 500;
-function addRun(): number {
-  nextRun += 1;
-  github.addRun({
-    repository: REPO,
-    runId: nextRun,
-    headSha: SHA,
-    actor: "dave",
-    waitingEnvironments: ["production"],
-  });
-  return nextRun;
-}
-
-/** Posts `body` signed with `secret` as GitHub would, with the headers GitHub sends. */
-async function deliver(
-  event: string,
-  body: string,
-  options: { secret?: string; headers?: Record<string, string> } = {},
-): Promise<{ status: number; text: string; headers: Headers }> {
-  const response = await fetch(`${base}${WEBHOOK_PATH}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      "user-agent": "GitHub-Hookshot/test",
-      "x-github-event": event,
-      "x-github-delivery": "72d3162e-cc78-11e3-81ab-4c9367dc0958",
-      "x-hub-signature-256": signWebhook(options.secret ?? SECRET, body),
-      ...options.headers,
-    },
-    body,
-  });
-  return { status: response.status, text: await response.text(), headers: response.headers };
-}
+const scene = useWebhookIngress({
+  secret: SECRET,
+  appId: 4242,
+  sha: SHA,
+  firstRun: 500,
+  tuning: { maxConcurrentBodies: 4 },
+  async handle() {
+    if (failWith) throw failWith;
+  },
+  log() {
+    return pino(
+      { level: "debug" },
+      new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(String(chunk));
+          done();
+        },
+      }),
+    );
+  },
+});
+const { addRun, deliver } = scene;
 
 describe("deliveries the App uses", () => {
   it("turns a deployment protection rule request into a gate_requested event", async () => {
     const run = addRun();
-    const answer = await github.sendDeploymentProtectionRule(REPO, run, "production");
+    const answer = await scene.github.sendDeploymentProtectionRule(REPO, run, "production");
     expect(answer).toEqual({ status: 200, body: "ok" });
-    expect(received).toEqual([
+    expect(scene.received).toEqual([
       {
         name: "gate_requested",
         deliveryId: expect.stringMatching(/^[0-9a-f-]{36}$/),
         repository: REPO,
         runId: run,
         environment: "production",
-        installationId: INSTALLATION,
+        installationId: INGRESS_INSTALLATION,
         sha: SHA,
       },
     ]);
@@ -137,22 +65,28 @@ describe("deliveries the App uses", () => {
 
   it("turns a push to the default branch into default_branch_push, and drops other pushes", async () => {
     expect(
-      (await github.sendWebhook("push", github.pushPayload(REPO, [".github/slack-deploy-gate.yml"]))).status,
+      (
+        await scene.github.sendWebhook(
+          "push",
+          scene.github.pushPayload(REPO, [".github/slack-deploy-gate.yml"]),
+        )
+      ).status,
     ).toBe(200);
-    const other = { ...(github.pushPayload(REPO, ["README.md"]) as object), ref: "refs/heads/feature" };
-    expect(await github.sendWebhook("push", other)).toEqual({ status: 200, body: "ignored" });
-    expect(received).toEqual([
+    const other = { ...(scene.github.pushPayload(REPO, ["README.md"]) as object), ref: "refs/heads/feature" };
+    expect(await scene.github.sendWebhook("push", other)).toEqual({ status: 200, body: "ignored" });
+    expect(scene.received).toEqual([
       { name: "default_branch_push", deliveryId: expect.any(String), owner: "acme", repo: "api" },
     ]);
   });
 
   it("turns a completed workflow run into run_completed", async () => {
     const run = addRun();
-    github.cancelRun(REPO, run);
+    scene.github.cancelRun(REPO, run);
     expect(
-      (await github.sendWebhook("workflow_run", github.workflowRunCompletedPayload(REPO, run))).status,
+      (await scene.github.sendWebhook("workflow_run", scene.github.workflowRunCompletedPayload(REPO, run)))
+        .status,
     ).toBe(200);
-    expect(received).toEqual([
+    expect(scene.received).toEqual([
       {
         name: "run_completed",
         deliveryId: expect.any(String),
@@ -160,17 +94,17 @@ describe("deliveries the App uses", () => {
         runId: run,
         runAttempt: 1,
         conclusion: "cancelled",
-        installationId: INSTALLATION,
+        installationId: INGRESS_INSTALLATION,
         startedAt: expect.any(String),
         completedAt: expect.any(String),
-        htmlUrl: `${github.url}/${REPO}/actions/runs/${run}`,
+        htmlUrl: `${scene.github.url}/${REPO}/actions/runs/${run}`,
       },
     ]);
   });
 
   it("answers a handler's failure 500 with a plain sentence, never its internals", async () => {
     failWith = new Error('invalid input syntax for type bigint: "x"');
-    const answer = await github.sendDeploymentProtectionRule(REPO, addRun(), "production");
+    const answer = await scene.github.sendDeploymentProtectionRule(REPO, addRun(), "production");
     expect(answer).toEqual({ status: 500, body: "the App could not process this delivery" });
   });
 });
@@ -179,16 +113,16 @@ describe("deliveries the App does not use", () => {
   it("answers 200 and drops them without parsing them", async () => {
     // Signed, but not even JSON: an unused event is dropped before its payload is read as JSON.
     const answer = await deliver("workflow_job", "not json at all");
-    expect(answer).toMatchObject({ status: 200, text: "ignored" });
+    expect(answer).toMatchObject({ status: 200, body: "ignored" });
     const requestedRun = { action: "requested", workflow_run: { id: 1 } };
-    expect((await deliver("workflow_run", JSON.stringify(requestedRun))).text).toBe("ignored");
-    expect(received).toEqual([]);
+    expect((await deliver("workflow_run", JSON.stringify(requestedRun))).body).toBe("ignored");
+    expect(scene.received).toEqual([]);
   });
 });
 
 describe("signed deliveries whose payload the App cannot use", () => {
   it("answers 400 with a plain message naming the field", async () => {
-    const good = github.deploymentProtectionRulePayload(REPO, addRun(), "production") as Record<
+    const good = scene.github.deploymentProtectionRulePayload(REPO, addRun(), "production") as Record<
       string,
       unknown
     >;
@@ -231,14 +165,14 @@ describe("signed deliveries whose payload the App cannot use", () => {
     for (const [payload, message] of cases) {
       const answer = await deliver("deployment_protection_rule", JSON.stringify(payload));
       expect(answer.status, message).toBe(400);
-      expect(answer.text).toBe(message);
+      expect(answer.body).toBe(message);
       expect(answer.headers.get("content-type")).toMatch(/^text\/plain/);
     }
     expect(await deliver("push", "{not json")).toMatchObject({
       status: 400,
-      text: "the payload is not valid JSON",
+      body: "the payload is not valid JSON",
     });
-    expect(received).toEqual([]);
+    expect(scene.received).toEqual([]);
   });
 });
 
@@ -248,20 +182,20 @@ describe("unauthenticated deliveries", () => {
     const missing = await deliver("ping", body, { headers: { "x-hub-signature-256": "" } });
     const sha1 = await deliver("ping", body, { headers: { "x-hub-signature-256": "sha1=abc" } });
     for (const answer of [missing, sha1]) {
-      expect(answer).toMatchObject({ status: 401, text: "missing or malformed signature" });
+      expect(answer).toMatchObject({ status: 401, body: "missing or malformed signature" });
       expect(answer.headers.get("connection")).toBe("close");
     }
   });
 
   it("refuses a wrong signature with 401, whatever the event", async () => {
     const run = addRun();
-    const payload = JSON.stringify(github.deploymentProtectionRulePayload(REPO, run, "production"));
+    const payload = JSON.stringify(scene.github.deploymentProtectionRulePayload(REPO, run, "production"));
     expect(await deliver("deployment_protection_rule", payload, { secret: "guessed" })).toMatchObject({
       status: 401,
-      text: "signature mismatch",
+      body: "signature mismatch",
     });
     expect(await deliver("workflow_job", "{}", { secret: "guessed" })).toMatchObject({ status: 401 });
-    expect(received).toEqual([]);
+    expect(scene.received).toEqual([]);
   });
 
   it("refuses another content type with 415, and other methods with 405", async () => {
@@ -269,11 +203,11 @@ describe("unauthenticated deliveries", () => {
       headers: { "content-type": "application/x-www-form-urlencoded" },
     });
     expect(answer.status).toBe(415);
-    expect((await fetch(`${base}${WEBHOOK_PATH}`)).status).toBe(405);
+    expect((await fetch(`${scene.base}${WEBHOOK_PATH}`)).status).toBe(405);
   });
 
   it("refuses a declared size over the cap with 413 before reading a byte", async () => {
-    const socket = connect(Number(new URL(base).port), "127.0.0.1");
+    const socket = connect(Number(new URL(scene.base).port), "127.0.0.1");
     await once(socket, "connect");
     socket.write(
       [
@@ -300,7 +234,7 @@ describe("unauthenticated deliveries", () => {
     const outcome = await new Promise<{ status: number | undefined; written: number }>((resolve) => {
       let written = 0;
       let status: number | undefined;
-      const req = request(`${base}${WEBHOOK_PATH}`, {
+      const req = request(`${scene.base}${WEBHOOK_PATH}`, {
         method: "POST",
         headers: {
           "content-type": "application/json",
@@ -332,7 +266,7 @@ describe("unauthenticated deliveries", () => {
     expect(outcome.status).toBe(413);
     // What the server read is at most the cap; the rest is what socket buffers took before it closed.
     expect(outcome.written).toBeLessThan(WEBHOOK_MAX_BODY_BYTES + 16 * 1024 * 1024);
-    expect(ingress.bodies.inUse()).toBe(0);
+    expect(scene.ingress.bodies.inUse()).toBe(0);
   });
 });
 
