@@ -2,13 +2,13 @@
 // are cut by the server's timeouts, unauthenticated bodies being read are capped (503 past the cap),
 // idle keep-alive connections are closed, and the production limits are the ones applied.
 import { once } from "node:events";
-import type { Server } from "node:http";
 import { connect, type Socket } from "node:net";
 import { pino } from "pino";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createIngress, type Ingress } from "../app/http/ingress.js";
-import { createAppServer, listen, SERVER_LIMITS, type ServerLimits } from "../app/http/server.js";
+import type { Ingress } from "../app/http/ingress.js";
+import { createAppServer, SERVER_LIMITS, type ServerLimits } from "../app/http/server.js";
 import { type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
+import { type ServedIngress, serveIngress } from "../testkit/helpers/ingress.js";
 
 /** Short versions of the production limits, so a test takes a second, not ten. */
 const LIMITS: ServerLimits = {
@@ -20,28 +20,28 @@ const LIMITS: ServerLimits = {
 };
 
 let slack: FakeSlack;
+let served: ServedIngress;
 let ingress: Ingress;
-let server: Server;
 let port: number;
 
 beforeEach(async () => {
   slack = await startFakeSlack();
-  ingress = createIngress({
-    store: {} as never,
-    interactions: { handle: async () => {} },
-    events: { handle: async () => {} },
-    slack: { signingSecret: "secret", botToken: "xoxb-test-token", apiUrl: slack.url },
-    webhookSecret: "secret",
-    log: pino({ level: "silent" }),
-    tuning: { maxConcurrentBodies: 2 },
-  });
-  server = createAppServer({ handlers: ingress.handlers, log: pino({ level: "silent" }), limits: LIMITS });
-  port = await listen(server, 0, "127.0.0.1");
+  served = await serveIngress(
+    {
+      store: {} as never,
+      interactions: { handle: async () => {} },
+      events: { handle: async () => {} },
+      slack: { signingSecret: "secret", botToken: "xoxb-test-token", apiUrl: slack.url },
+      webhookSecret: "secret",
+      log: pino({ level: "silent" }),
+      tuning: { maxConcurrentBodies: 2 },
+    },
+    { limits: LIMITS },
+  );
+  ({ ingress, port } = served);
 });
 afterEach(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-  await ingress.stop();
+  await served.close();
   await slack.close();
 });
 

@@ -4,13 +4,11 @@
 // click path behind the route is a recorder: what it receives is what the route promises.
 import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createIngress, type Ingress } from "../app/http/ingress.js";
-import { createAppServer, listen } from "../app/http/server.js";
+import type { Ingress } from "../app/http/ingress.js";
 import type { Interaction, InteractionHandler } from "../app/slack/interaction.js";
 import { encodeModalMetadata } from "../app/slack/modal-metadata.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
@@ -32,6 +30,7 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
+import { type ServedIngress, serveIngress } from "../testkit/helpers/ingress.js";
 import { createTestDatabase, type TestDatabase } from "../testkit/helpers/postgres.js";
 import { blockActionsPayload, viewSubmissionPayload } from "../testkit/helpers/slack-clicks.js";
 import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
@@ -78,8 +77,8 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
   let database: TestDatabase | undefined;
   let store: Store;
   let clicks: ReturnType<typeof recorder>;
+  let served: ServedIngress;
   let ingress: Ingress;
-  let server: Server;
   let url: string;
   let message: FakeMessage;
 
@@ -101,7 +100,7 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       store = await openStore(`sqlite://${join(dir, `${Date.now()}-${Math.random()}.db`)}`);
     }
     clicks = recorder();
-    ingress = createIngress({
+    served = await serveIngress({
       store,
       interactions: clicks.handler,
       events: { handle: async () => {} },
@@ -110,17 +109,15 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       log: pino({ level: "silent" }),
       tuning: { queue: { concurrency: 1, maxWaiting: 2 }, workspaceRetryMs: 10, inboundStaleAfterMs: 1000 },
     });
+    ingress = served.ingress;
     await ingress.workspace.start();
-    server = createAppServer({ handlers: ingress.handlers, log: pino({ level: "silent" }) });
-    url = `http://127.0.0.1:${await listen(server, 0, "127.0.0.1")}/slack/interactions`;
+    url = `${served.base}/slack/interactions`;
     message = await postRequest();
   });
 
   afterEach(async () => {
     clicks.releaseAll();
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-    await ingress.stop();
+    await served.close();
     await store.close();
     await database?.drop();
     database = undefined;
@@ -386,7 +383,7 @@ describe("the Slack route before the workspace is known", () => {
     const store = await openStore(`sqlite://${join(dir, "app.db")}`);
     const clicks = recorder();
     slack.failNext("auth.test", "server_error", 1000);
-    const ingress = createIngress({
+    const served = await serveIngress({
       store,
       interactions: clicks.handler,
       events: { handle: async () => {} },
@@ -395,8 +392,8 @@ describe("the Slack route before the workspace is known", () => {
       log: pino({ level: "silent" }),
       tuning: { workspaceRetryMs: 5, inboundStaleAfterMs: 60_000 },
     });
-    const server = createAppServer({ handlers: ingress.handlers, log: pino({ level: "silent" }) });
-    const url = `http://127.0.0.1:${await listen(server, 0, "127.0.0.1")}/slack/interactions`;
+    const { ingress } = served;
+    const url = `${served.base}/slack/interactions`;
     try {
       const started = ingress.workspace.start();
       const payload = {
@@ -415,9 +412,7 @@ describe("the Slack route before the workspace is known", () => {
       // Known now: the same (if useless) interaction is taken and, having no action, ignored.
       expect((await postSignedToSlackRoute(url, payload, SECRET)).status).not.toBe(503);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await ingress.stop();
+      await served.close();
       await store.close();
       await slack.close();
       rmSync(dir, { recursive: true, force: true });
