@@ -3,6 +3,7 @@
 // through the checks API when GitHub reports the gate. The App then reads that message from Slack and
 // checks it as at any first contact (its metadata and buttons must carry the same reference, its words
 // must match the run) before it adopts it: an annotation is a pointer, never trusted for what it says.
+import { createHash } from "node:crypto";
 import { decodeReference, encodeReference, type RequestReference } from "./reference.js";
 
 export const ANNOUNCE_TITLE = "slack-deploy-gate request";
@@ -39,4 +40,30 @@ export function readAnnouncement(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The id of the request the App posts itself for a gate (the repository, run, attempt and environment):
+ * one per gate, so a redelivered webhook posts one message, and the Action can look for the App's check
+ * run of that request (`external_id`) before it asks a second time.
+ */
+export function gateRequestId(gate: {
+  repository: string;
+  runId: number;
+  runAttempt: number;
+  environment: string;
+}): string {
+  const key = [
+    gate.repository.toLowerCase(),
+    gate.runId,
+    gate.runAttempt,
+    gate.environment.toLowerCase(),
+  ].join("\n");
+  return `app-${createHash("sha256").update(key).digest("base64url").slice(0, 20)}`;
+}
+
+/** Channel and ts from a Slack permalink (`…/archives/C0123/p1700000000123456`), if it is one. */
+export function permalinkTarget(url: string): { channel: string; ts: string } | undefined {
+  const match = /\/archives\/([CGD][A-Z0-9]{2,20})\/p(\d{10})(\d{6})(?:$|[?#])/.exec(url);
+  return match ? { channel: match[1] as string, ts: `${match[2]}.${match[3]}` } : undefined;
 }

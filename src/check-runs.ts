@@ -14,6 +14,8 @@ export interface CheckRunView {
   appId: number | undefined;
   appSlug: string | undefined;
   htmlUrl: string | undefined;
+  /** Where the App links from the check run (its request message in Slack). */
+  detailsUrl: string | undefined;
   completedAt: string | null;
   summary: string | null;
   text: string | null;
@@ -117,6 +119,7 @@ type ListedRun = {
   conclusion: string | null;
   external_id: string | null;
   html_url: string | null;
+  details_url?: string | null;
   completed_at: string | null;
   app: { id: number | bigint; slug?: string } | null;
   output: { summary: string | null; text: string | null };
@@ -133,6 +136,7 @@ function view(run: ListedRun): CheckRunView {
     appId: run.app ? Number(run.app.id) : undefined,
     appSlug: run.app?.slug,
     htmlUrl: run.html_url ?? undefined,
+    detailsUrl: run.details_url ?? undefined,
     completedAt: run.completed_at,
     summary: run.output.summary,
     text: run.output.text,

@@ -5,6 +5,7 @@
 //   verify    post nothing: pass only if the App's check run approved this request on this commit
 import * as core from "@actions/core";
 import { checkRunName } from "../common/check-run.js";
+import { findAppRequest, withdraw } from "./app-request.js";
 import { CheckRunReader } from "./check-runs.js";
 import type { Decision } from "./decision.js";
 import { checkDispatchTarget, defaultDispatchRef } from "./dispatch-target.js";
@@ -24,16 +25,39 @@ export type ModeRunner = (inputs: ActionInputs, run: RunContext) => Promise<void
 
 export const MODES: Record<ActionMode, ModeRunner> = {
   async gate(inputs, run) {
-    await postRequest(
+    const github = githubFor(inputs, run);
+    // The App may have asked already (the environment's policy names a channel): one request per gate.
+    const asked = await findAppRequest(github, run, inputs.environment);
+    if (asked) {
+      core.info(
+        `slack-deploy-gate already asked for this deployment in Slack (${asked.url}); not asking a second time.`,
+      );
+      core.setOutput("request-id", asked.requestId);
+      core.setOutput("channel-id", asked.channel);
+      core.setOutput("message-ts", asked.ts);
+      core.setOutput("message-url", asked.url);
+      return;
+    }
+    const posted = await postRequest(
       {
         mode: "gate",
         environment: inputs.environment,
         post: must(inputs.post),
-        github: githubFor(inputs, run),
+        github,
         next: `Approve or reject it in Slack; the deploy job of ${run.repository} waits at the ${inputs.environment} environment for the decision.`,
       },
       run,
     );
+    // Both asked at once: the App's request holds the gate, this one gives way.
+    const late = await findAppRequest(github, run, inputs.environment);
+    if (late) {
+      await withdraw(posted.slack, posted, late).catch((error: unknown) => {
+        core.warning(
+          `The App asked at the same moment (${late.url}); could not withdraw this request: ${describe(error)}`,
+        );
+      });
+      core.info(`slack-deploy-gate asked at the same moment (${late.url}); this request gave way to it.`);
+    }
   },
 
   async dispatch(inputs, run) {

@@ -219,7 +219,9 @@ describe("the action, run from dist/index.js", () => {
     expect(slack.calls[0]?.body).toMatchObject({ channel: "C0DEPLOYS", unfurl_links: "false" });
     // With the job's token (the fake answers 401 to any other): the commit, asking for no file list,
     // and the environment's deployments (none yet: a first deployment, said so in the message).
-    expect(github.requests).toHaveLength(2);
+    // And, before and after posting, whether the App asked itself already (check runs: none here).
+    expect(github.requests.filter((r) => r.operationId === "checks/list-for-ref")).toHaveLength(2);
+    expect(github.requests).toHaveLength(4);
     expect(github.requests).toEqual(
       expect.arrayContaining([
         {

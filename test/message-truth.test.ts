@@ -127,7 +127,10 @@ describe("who may approve, by when", () => {
     const approvers = [
       { kind: "group", id: "S0SRE" },
       { kind: "github_team", org: "acme", slug: "release" },
-      ...Array.from({ length: 11 }, (_, i) => ({ kind: "user", id: `U0P${String(i).padStart(3, "0")}` })),
+      ...Array.from({ length: 11 }, (_, i) => ({
+        kind: "user" as const,
+        id: `U0P${String(i).padStart(3, "0")}`,
+      })),
       { kind: "github_user", login: "<!channel>" },
     ] as const;
     const line = approvalLine({

@@ -2,6 +2,9 @@
 // an Action-posted request for the same gate meet, in both orders: one request holds a gate, so they
 // never both keep live buttons. An Action-posted request the workflow announced is adopted when GitHub
 // reports the gate: checked and rebuilt before anyone clicks.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { KnownBlock } from "@slack/web-api";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { appRequestId } from "../app/requests/post.js";
@@ -20,6 +23,8 @@ import {
   statusText,
   USERS,
 } from "../testkit/helpers/app-harness.js";
+import { runActionStep } from "../testkit/helpers/processes.js";
+import { requireBuild } from "../testkit/require-build.js";
 
 const SHA = "a".repeat(40);
 /** The policy, with the App posting production's requests itself in the deploys channel. */
@@ -28,14 +33,21 @@ const APP_POSTS = DEFAULT_POLICY.replace(
   `    required-approvals: 1\n    channel: ${DEFAULT_CHANNEL_ID}\n`,
 );
 
+const WORKFLOW_TOKEN = "ghs_meetingWorkflowToken000000000000";
+
 let h: Harness;
 let nextRun = 400_000;
+let work: string;
 
 beforeAll(async () => {
+  requireBuild("action");
   h = await startHarness("sqlite", { policy: APP_POSTS });
-}, 60_000);
+  h.github.addStaticToken(WORKFLOW_TOKEN, REPO);
+  work = mkdtempSync(join(tmpdir(), "sdg-meeting-"));
+}, 180_000);
 afterAll(async () => {
   await h?.close();
+  if (work) rmSync(work, { recursive: true, force: true });
 });
 afterEach(async () => {
   await h.settle();
@@ -188,6 +200,56 @@ describe("an App-posted and an Action-posted request for the same gate", () => {
     expect(hasButtons(h.message(app.ts))).toBe(true);
     await click(app, "approve", USERS.alice);
     expect(h.github.reviews.filter((r) => r.runId === run)).toMatchObject([{ state: "approved" }]);
+  });
+
+  it("App first, then the workflow's step runs: the Action finds the App's request and does not ask again", async () => {
+    const run = newRun();
+    await h.gate(run);
+    await h.settle();
+    const app = requestsFor(run)[0] as FakeMessage;
+    const requestId = appRequestId({
+      repository: REPO,
+      runId: run,
+      runAttempt: 1,
+      environment: "production",
+    });
+    // GitHub's checks show that the App asked, linking its message.
+    expect(h.github.checkRuns(REPO).filter((c) => c.externalId === requestId)).toMatchObject([
+      {
+        name: "slack-deploy-gate / production",
+        status: "in_progress",
+        output: { title: "Waiting for approval in Slack" },
+      },
+    ]);
+
+    const step = await runActionStep({
+      repository: REPO,
+      runId: run,
+      sha: SHA,
+      actor: "dave",
+      environment: "production",
+      channel: DEFAULT_CHANNEL_ID,
+      slackBotToken: DEFAULT_BOT_TOKEN,
+      slackApiUrl: h.slack.url,
+      githubToken: WORKFLOW_TOKEN,
+      githubServerUrl: h.github.url,
+      githubApiUrl: h.github.apiUrl,
+      workDir: work,
+    });
+    expect(step.code, step.log).toBe(0);
+    expect(step.log).toContain("slack-deploy-gate already asked for this deployment in Slack");
+    expect(step.outputs).toMatchObject({
+      "request-id": requestId,
+      "channel-id": DEFAULT_CHANNEL_ID,
+      "message-ts": app.ts,
+    });
+    expect(requestsFor(run).map((m) => m.ts)).toEqual([app.ts]);
+
+    // The decision completes the same check run.
+    await click(app, "approve", USERS.alice);
+    expect(h.github.checkRuns(REPO).filter((c) => c.externalId === requestId)).toMatchObject([
+      { status: "completed", conclusion: "success" },
+    ]);
   });
 
   it("App first, then the workflow announces its request at a later gate of the same attempt: superseded at adoption", async () => {

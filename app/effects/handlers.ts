@@ -1,6 +1,7 @@
 // The handler table: one handler per effect kind.
 import type { Installations } from "../github/installations.js";
 import type { Runs } from "../github/runs.js";
+import { markAsked } from "../requests/post.js";
 import type { SlackApi } from "../slack/api.js";
 import { checkRunHandler, createDecisionCheckRuns } from "./check-run.js";
 import { dispatchHandler } from "./dispatch.js";
@@ -25,7 +26,7 @@ export function effectHandlers(deps: {
     reviewHandler(deps),
     checkRunHandler(checkRuns),
     dispatchHandler({ checkRuns }),
-    slackPostHandler(deps.slack),
+    slackPostHandler(deps.slack, markAsked(deps)),
     slackUpdateHandler(deps.slack),
     slackReplyHandler(deps.slack),
     slackEphemeralHandler(deps.slack),

@@ -5,10 +5,15 @@
 import { recordHere } from "../activity/context.js";
 import type { PostPayload } from "../requests/post.js";
 import type { SlackApi } from "../slack/api.js";
+import type { RequestRow } from "../store/types.js";
 import { slackOutcome } from "./slack-outcome.js";
 import type { EffectHandler } from "./types.js";
 
-export function slackPostHandler(slack: SlackApi): EffectHandler {
+export function slackPostHandler(
+  slack: SlackApi,
+  /** Best effort, once posted (app/requests/post.ts `markAsked`): its failure changes nothing here. */
+  afterPost?: (request: RequestRow, posted: { channel: string; ts: string }) => Promise<void>,
+): EffectHandler {
   return {
     kind: "slack.post",
     async run(effect, request, context) {
@@ -17,6 +22,7 @@ export function slackPostHandler(slack: SlackApi): EffectHandler {
       return slackOutcome(effect, context.now(), async () => {
         const posted = await slack.postMessage(payload);
         await context.store.setMessage(request.requestId, posted.channel, posted.ts, payload.blocks);
+        await afterPost?.(request, posted).catch(() => undefined);
         recordHere({ kind: "posted", channel: posted.channel, ts: posted.ts });
       });
     },

@@ -77,6 +77,26 @@ export async function createCheckRun(octokit: Octokit, write: CheckRunWrite): Pr
   return record(data);
 }
 
+/** An in-progress check run (a request asked for and not yet decided); `updateCheckRun` completes it. */
+export async function startCheckRun(
+  octokit: Octokit,
+  write: Pick<CheckRunWrite, "repository" | "headSha" | "name" | "externalId" | "detailsUrl" | "output">,
+): Promise<CheckRunRecord> {
+  const [owner, repo] = splitRepository(write.repository);
+  const { data } = await octokit.rest.checks.create({
+    owner,
+    repo,
+    head_sha: write.headSha,
+    name: write.name,
+    external_id: write.externalId,
+    status: "in_progress",
+    started_at: new Date().toISOString(),
+    ...(write.detailsUrl ? { details_url: write.detailsUrl } : {}),
+    output: bounded(write.output),
+  });
+  return record(data);
+}
+
 export async function updateCheckRun(
   octokit: Octokit,
   repository: string,

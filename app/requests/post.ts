@@ -16,19 +16,21 @@
 //   request that holds the gate.
 // The App-posted request's id is derived from the gate, so a redelivered gate, or two replicas receiving
 // it, post one message: the request row is saved once, and its one `slack.post` effect posts it.
-import { createHash } from "node:crypto";
 import type { Logger } from "probot";
+import { gateRequestId } from "../../common/announce.js";
+import { checkRunName } from "../../common/check-run.js";
 import { buildRequestMessage } from "../../common/message.js";
 import type { RequestReference, referenceToMetadata } from "../../common/reference.js";
 import { effectId } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
+import { startCheckRun } from "../github/check-runs.js";
 import { splitRepository } from "../github/errors.js";
 import type { GateRequested } from "../github/events.js";
 import type { Installations } from "../github/installations.js";
 import type { Runs } from "../github/runs.js";
 import { type PolicyLoader, resolveEnvironment } from "../policy/index.js";
 import type { SlackApi } from "../slack/api.js";
-import type { Store } from "../store/types.js";
+import type { RequestRow, Store } from "../store/types.js";
 import { adoptAnnounced } from "./adopt.js";
 import { findAnnouncements } from "./announced.js";
 import { readFirstContact } from "./facts.js";
@@ -48,19 +50,35 @@ export interface RequestPoster {
 }
 
 /** One id per gate: `app-` and 20 characters of a hash of the repository, run, attempt and environment. */
-export function appRequestId(gate: {
-  repository: string;
-  runId: number;
-  runAttempt: number;
-  environment: string;
-}): string {
-  const key = [
-    gate.repository.toLowerCase(),
-    gate.runId,
-    gate.runAttempt,
-    gate.environment.toLowerCase(),
-  ].join("\n");
-  return `app-${createHash("sha256").update(key).digest("base64url").slice(0, 20)}`;
+export const appRequestId = gateRequestId;
+
+/**
+ * After the App's own request is posted: an in-progress check run for it (`slack-deploy-gate /
+ * <environment>`, `external_id` = the request id, linking the message), which GitHub's checks show
+ * and which tells an Action that asks later that the App asked already. The decision's check run
+ * (app/effects/check-run.ts) finds it by its external id and completes it. Best effort: without it, a
+ * second request is superseded at its first contact.
+ */
+export function markAsked(deps: { installations: Installations; slack: SlackApi }) {
+  return async (request: RequestRow, posted: { channel: string; ts: string }): Promise<void> => {
+    if (!request.facts) return;
+    const installationId = await deps.installations.forRepository(request.repository);
+    if (installationId === undefined) return;
+    const octokit = await deps.installations.client(installationId);
+    const url = await deps.slack.permalink(posted.channel, posted.ts);
+    await startCheckRun(octokit, {
+      repository: request.repository,
+      headSha: request.facts.sha,
+      name: checkRunName(request.environment),
+      externalId: request.requestId,
+      detailsUrl: url,
+      output: {
+        title: "Waiting for approval in Slack",
+        summary: `slack-deploy-gate asked for approval of ${request.repository} to ${request.environment} in Slack${url ? `: ${url}` : "."}`,
+        text: "",
+      },
+    });
+  };
 }
 
 export function createRequestPoster(deps: {
