@@ -12,9 +12,8 @@ import { newPrivateKey } from "../testkit/helpers/keys.js";
 import {
   type Child,
   freePort,
-  PROJECT_ROOT,
   runActionStep,
-  startProcess,
+  startAppProcess,
   waitForHealthy,
 } from "../testkit/helpers/processes.js";
 import { blockActionsPayload } from "../testkit/helpers/slack-clicks.js";
@@ -99,13 +98,7 @@ export async function startScene(): Promise<Scene> {
     }),
 
     async startApp({ port, env = {} }) {
-      const child = startProcess({
-        name: "app",
-        command: process.execPath,
-        args: [join(PROJECT_ROOT, "build", "app", "main.js")],
-        cwd: dir,
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      });
+      const child = startAppProcess({ cwd: dir, env });
       const url = `http://127.0.0.1:${port}`;
       fakes.github.webhookUrl = `${url}/api/github/webhooks`;
       await waitForHealthy(`${url}/healthz`, child, 60_000);

@@ -12,15 +12,9 @@ import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { DEFAULT_CONFIG_TOKEN, type FakeSlack, startFakeSlack } from "../testkit/fakes/slack.js";
 import { launchChromium, SCREENSHOTS } from "../testkit/helpers/chromium.js";
 import { newPrivateKey } from "../testkit/helpers/keys.js";
-import {
-  type Child,
-  freePort,
-  PROJECT_ROOT,
-  startProcess,
-  stopAll,
-  waitFor,
-} from "../testkit/helpers/processes.js";
+import { type Child, freePort, PROJECT_ROOT, stopAll, waitFor } from "../testkit/helpers/processes.js";
 import { requireBuild } from "../testkit/require-build.js";
+import { startBeforeSetup } from "./setup-helpers.js";
 
 const APP_ID = 848484;
 const WEBHOOK_SECRET = "webhook-secret-for-the-browser-walk";
@@ -57,23 +51,7 @@ beforeAll(async () => {
   copyFileSync(join(PROJECT_ROOT, "slack-app-manifest.yml"), join(dir, "slack-app-manifest.yml"));
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
-  app = startProcess({
-    name: "npm start",
-    command: process.execPath,
-    args: [join(PROJECT_ROOT, "build", "app", "main.js")],
-    cwd: dir,
-    env: <Record<string, string | undefined>>{
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      SLACK_API_URL: slack.url,
-      DATABASE_URL: `sqlite://${join(dir, "app.db")}`,
-    },
-  });
+  app = startBeforeSetup({ dir, port, github, slack });
   accessUrl = await waitFor("the setup address", () => /Open (http:\/\/\S+)/.exec(app.output())?.[1], {
     child: app,
     timeoutMs: 30_000,

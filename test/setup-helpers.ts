@@ -1,5 +1,37 @@
-// Shared by the setup suites: a cookie-keeping visitor of the setup page, and the clicks a person makes
-// on the fake GitHub's registration page and the fake Slack's install page.
+// Shared by the setup suites: `npm start` before setup, a cookie-keeping visitor of the setup page,
+// and the clicks a person makes on the fake GitHub's registration page and the fake Slack's install
+// page.
+import { join } from "node:path";
+import type { FakeGitHub } from "../testkit/fakes/github.js";
+import type { FakeSlack } from "../testkit/fakes/slack.js";
+import { type Child, startAppProcess } from "../testkit/helpers/processes.js";
+
+/**
+ * `npm start`'s process in `dir` with only the settings that are not secrets: where GitHub and Slack
+ * are, where to listen and the database. The rest is what setup writes to `dir/.env`.
+ */
+export function startBeforeSetup(options: {
+  dir: string;
+  port: number;
+  github: FakeGitHub;
+  slack: FakeSlack;
+  env?: Record<string, string>;
+}): Child {
+  return startAppProcess({
+    name: "npm start",
+    cwd: options.dir,
+    env: {
+      NODE_ENV: "production",
+      PORT: String(options.port),
+      HOST: "127.0.0.1",
+      GHE_HOST: options.github.host,
+      GHE_PROTOCOL: "http",
+      SLACK_API_URL: options.slack.url,
+      DATABASE_URL: `sqlite://${join(options.dir, "app.db")}`,
+      ...options.env,
+    },
+  });
+}
 
 /** What a browser keeps between requests to the setup page: its session cookie, and every page seen. */
 export class Visitor {

@@ -14,14 +14,13 @@ import {
   type Child,
   freePort,
   PROJECT_ROOT,
-  startProcess,
   stopAll,
   waitFor,
   waitForHealthy,
 } from "../testkit/helpers/processes.js";
 import { formEncodePayload, signSlackRequest } from "../testkit/helpers/slack-sign.js";
 import { requireBuild } from "../testkit/require-build.js";
-import { createOnGitHub, decideInSlack, Visitor } from "./setup-helpers.js";
+import { createOnGitHub, decideInSlack, startBeforeSetup, Visitor } from "./setup-helpers.js";
 
 const APP_ID = 737373;
 const WEBHOOK_SECRET = "webhook-secret-github-generated";
@@ -36,24 +35,7 @@ let base: string;
 
 /** `npm start`'s process (what it runs after building), in `dir`, with only non-secret settings. */
 function start(): Child {
-  return startProcess({
-    name: "npm start",
-    command: process.execPath,
-    args: [join(PROJECT_ROOT, "build", "app", "main.js")],
-    cwd: dir,
-    env: <Record<string, string | undefined>>{
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      NODE_ENV: "production",
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      GHE_HOST: github.host,
-      GHE_PROTOCOL: "http",
-      SLACK_API_URL: slack.url,
-      DATABASE_URL: `sqlite://${join(dir, "app.db")}`,
-      LOG_LEVEL: "warn",
-    },
-  });
+  return startBeforeSetup({ dir, port, github, slack, env: { LOG_LEVEL: "warn" } });
 }
 
 beforeAll(async () => {

@@ -228,21 +228,44 @@ export interface AppSettings {
   echo?: boolean;
 }
 
-/** Runs `node build/app/main.js` (what `npm start` runs after building) and waits for /healthz. */
-export async function startApp(
-  settings: AppSettings,
-  root = PROJECT_ROOT,
-): Promise<{ child: Child; url: string }> {
-  const child = startProcess({
-    name: "app",
+/**
+ * `node build/app/main.js` (what `npm start` runs after building) in `cwd`, with `env` and, of this
+ * process's environment, only PATH and HOME: whatever else the App reads comes from `env` (or a
+ * `.env` file in `cwd`).
+ */
+export function startAppProcess(options: {
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** The checkout whose build runs (this one by default). */
+  root?: string;
+  name?: string;
+  echo?: boolean;
+}): Child {
+  return startProcess({
+    name: options.name ?? "app",
     command: process.execPath,
-    args: [join(root, "build", "app", "main.js")],
-    cwd: root,
-    echo: settings.echo,
+    args: [join(options.root ?? PROJECT_ROOT, "build", "app", "main.js")],
+    cwd: options.cwd,
+    echo: options.echo,
     // Probot types LOG_LEVEL narrowly; the App validates it itself.
     env: <Record<string, string | undefined>>{
       PATH: process.env.PATH,
       HOME: process.env.HOME,
+      ...options.env,
+    },
+  });
+}
+
+/** Runs the App as `npm start` does, with every setting in its environment, and waits for /healthz. */
+export async function startApp(
+  settings: AppSettings,
+  root = PROJECT_ROOT,
+): Promise<{ child: Child; url: string }> {
+  const child = startAppProcess({
+    cwd: root,
+    root,
+    echo: settings.echo,
+    env: {
       NODE_ENV: "production",
       APP_ID: String(settings.appId),
       PRIVATE_KEY: settings.privateKey,
