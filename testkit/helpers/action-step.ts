@@ -3,10 +3,11 @@
 // token); GITHUB_* context; GITHUB_OUTPUT, GITHUB_STATE and GITHUB_STEP_SUMMARY files. A step can be
 // left running (wait mode), signalled as a cancelled run is, and followed by its post step, which gets
 // the saved state as STATE_* variables, as the runner passes it.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type Child, PROJECT_ROOT, parseGithubOutput, startProcess } from "./processes.js";
+import { inputVariable, prepareRunnerFiles, type RunnerContext, runnerEnvironment } from "./runner.js";
 
 export interface StepContext {
   repository: string;
@@ -58,7 +59,7 @@ function inputEnvironment(inputs: Record<string, string>, githubToken: string): 
   const env: Record<string, string> = {};
   for (const [name, spec] of Object.entries(action.inputs)) {
     const fallback = String(spec.default ?? "").replace(/\$\{\{\s*github\.token\s*\}\}/, githubToken);
-    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = inputs[name] ?? fallback;
+    env[inputVariable(name)] = inputs[name] ?? fallback;
   }
   for (const name of Object.keys(inputs)) {
     if (!(name in action.inputs)) throw new Error(`action.yml declares no input "${name}"`);
@@ -71,27 +72,9 @@ export function startStep(
   inputs: Record<string, string>,
   options: { state?: Record<string, string>; name?: string } = {},
 ): RunningStep {
-  mkdirSync(context.workDir, { recursive: true });
   counter += 1;
-  const unique = `${context.runId}-${process.pid}-${counter}`;
-  const files = {
-    event: join(context.workDir, `event-${unique}.json`),
-    output: join(context.workDir, `output-${unique}.txt`),
-    state: join(context.workDir, `state-${unique}.txt`),
-    summary: join(context.workDir, `summary-${unique}.md`),
-  };
-  const [owner] = context.repository.split("/");
-  writeFileSync(
-    files.event,
-    JSON.stringify(
-      context.event ?? {
-        ref: context.ref ?? "refs/heads/main",
-        after: context.sha,
-        repository: { full_name: context.repository, owner: { login: owner } },
-      },
-    ),
-  );
-  for (const file of [files.output, files.state, files.summary]) writeFileSync(file, "");
+  const runner: RunnerContext = { ...context, job: "approval" };
+  const files = prepareRunnerFiles(runner, `${context.runId}-${process.pid}-${counter}`);
   const stateEnv = Object.fromEntries(
     Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value]),
   );
@@ -101,32 +84,7 @@ export function startStep(
     args: [join(PROJECT_ROOT, "dist", "index.js")],
     cwd: context.workDir,
     env: {
-      PATH: process.env.PATH,
-      HOME: process.env.HOME,
-      GITHUB_ACTIONS: "true",
-      CI: "true",
-      GITHUB_REPOSITORY: context.repository,
-      GITHUB_REPOSITORY_OWNER: owner,
-      GITHUB_RUN_ID: String(context.runId),
-      GITHUB_RUN_ATTEMPT: String(context.runAttempt ?? 1),
-      GITHUB_RUN_NUMBER: "1",
-      GITHUB_SHA: context.sha,
-      GITHUB_REF: context.ref ?? "refs/heads/main",
-      GITHUB_ACTOR: context.actor,
-      GITHUB_TRIGGERING_ACTOR: context.actor,
-      GITHUB_WORKFLOW: context.workflow ?? "Deploy",
-      GITHUB_JOB: "approval",
-      GITHUB_SERVER_URL: context.serverUrl,
-      GITHUB_API_URL: context.apiUrl,
-      GITHUB_GRAPHQL_URL: `${context.apiUrl}/graphql`,
-      GITHUB_EVENT_NAME: context.eventName ?? "push",
-      GITHUB_EVENT_PATH: files.event,
-      GITHUB_OUTPUT: files.output,
-      GITHUB_STATE: files.state,
-      GITHUB_STEP_SUMMARY: files.summary,
-      GITHUB_WORKSPACE: context.workDir,
-      RUNNER_TEMP: context.workDir,
-      RUNNER_ENVIRONMENT: "github-hosted",
+      ...runnerEnvironment(runner, files),
       ...context.env,
       ...inputEnvironment(inputs, context.githubToken),
       ...stateEnv,

@@ -1,10 +1,11 @@
 // Child processes for end-to-end runs: start them with their output kept for failure messages, wait
 // for a ready line or a health check with a deadline, and stop them all, whatever happened.
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { inputVariable, prepareRunnerFiles, type RunnerContext, runnerEnvironment } from "./runner.js";
 
 /** How much of a child's output is kept for error messages. */
 const KEPT_OUTPUT = 64 * 1024;
@@ -323,22 +324,14 @@ export interface ActionResult {
 
 /** Runs `dist/index.js` with the environment a runner gives a `node24` action step. */
 export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Promise<ActionResult> {
-  mkdirSync(step.workDir, { recursive: true });
   const unique = `${step.runId}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-  const eventPath = join(step.workDir, `event-${unique}.json`);
-  const outputPath = join(step.workDir, `output-${unique}.txt`);
-  const summaryPath = join(step.workDir, `summary-${unique}.md`);
-  const [owner] = step.repository.split("/");
-  writeFileSync(
-    eventPath,
-    JSON.stringify({
-      ref: step.ref ?? "refs/heads/main",
-      after: step.sha,
-      repository: { full_name: step.repository, owner: { login: owner } },
-    }),
-  );
-  writeFileSync(outputPath, "");
-  writeFileSync(summaryPath, "");
+  const context: RunnerContext = {
+    ...step,
+    job: "request-approval",
+    serverUrl: step.githubServerUrl,
+    apiUrl: step.githubApiUrl,
+  };
+  const files = prepareRunnerFiles(context, unique);
   const inputs: Record<string, string | undefined> = {
     "slack-bot-token": step.slackBotToken,
     channel: step.channel,
@@ -349,36 +342,10 @@ export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Prom
     "slack-api-url": step.slackApiUrl,
     "github-token": step.githubToken,
   };
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_ACTIONS: "true",
-    CI: "true",
-    GITHUB_REPOSITORY: step.repository,
-    GITHUB_REPOSITORY_OWNER: owner,
-    GITHUB_RUN_ID: String(step.runId),
-    GITHUB_RUN_ATTEMPT: String(step.runAttempt ?? 1),
-    GITHUB_RUN_NUMBER: "1",
-    GITHUB_SHA: step.sha,
-    GITHUB_REF: step.ref ?? "refs/heads/main",
-    GITHUB_ACTOR: step.actor,
-    GITHUB_TRIGGERING_ACTOR: step.actor,
-    GITHUB_WORKFLOW: step.workflow ?? "Deploy",
-    GITHUB_JOB: "request-approval",
-    GITHUB_SERVER_URL: step.githubServerUrl,
-    GITHUB_API_URL: step.githubApiUrl,
-    GITHUB_GRAPHQL_URL: `${step.githubApiUrl}/graphql`,
-    GITHUB_EVENT_NAME: step.eventName ?? "push",
-    GITHUB_EVENT_PATH: eventPath,
-    GITHUB_OUTPUT: outputPath,
-    GITHUB_STEP_SUMMARY: summaryPath,
-    GITHUB_WORKSPACE: step.workDir,
-    RUNNER_TEMP: step.workDir,
-    ...step.env,
-  };
+  const env: NodeJS.ProcessEnv = { ...runnerEnvironment(context, files), ...step.env };
   for (const [name, value] of Object.entries(inputs)) {
     // The runner passes every declared input; an unset optional one arrives empty.
-    env[`INPUT_${name.replace(/ /g, "_").toUpperCase()}`] = value ?? "";
+    env[inputVariable(name)] = value ?? "";
   }
   const { code, output } = await runToCompletion({
     name: "dist/index.js",
@@ -390,8 +357,8 @@ export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Prom
   });
   return {
     code,
-    outputs: parseGithubOutput(readFileSync(outputPath, "utf8")),
-    summary: readFileSync(summaryPath, "utf8"),
+    outputs: parseGithubOutput(readFileSync(files.output, "utf8")),
+    summary: readFileSync(files.summary, "utf8"),
     log: output,
   };
 }
