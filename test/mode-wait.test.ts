@@ -133,8 +133,9 @@ describe("wait mode, the step holds until the App decides", () => {
     const counted = after.used - before.used;
     const free = after.notModified - before.notModified;
     expect(free).toBeGreaterThanOrEqual(2);
-    // The commit title, the check before posting, and the poll that saw the decision.
-    expect(counted).toBe(3);
+    // The commit title, the environment's deployments (what changed), the check before posting, and
+    // the poll that saw the decision.
+    expect(counted).toBe(4);
     expect(result.log).toMatch(new RegExp(`${free} of them answered 304 Not Modified`));
     expect(statusText(h.message(message.ts))).toContain("Approved");
     expect(h.github.violations).toEqual([]);

@@ -9,7 +9,13 @@ import type { Store } from "../store/types.js";
 
 export async function onGateRequested(
   event: GateRequested,
-  deps: { store: Store; runner: EffectRunner; now: () => Date; poster?: RequestPoster },
+  deps: {
+    store: Store;
+    runner: EffectRunner;
+    now: () => Date;
+    poster?: RequestPoster;
+    log?: { warn(details: object, message: string): void };
+  },
 ): Promise<void> {
   const { store, runner, now } = deps;
   await store.saveGate({
@@ -26,5 +32,13 @@ export async function onGateRequested(
       .filter((request) => request.decision && request.mode === "gate")
       .map((request) => runner.wake(request.requestId, ["github.review"], request)),
   );
-  await deps.poster?.onGate(event);
+  // The gate is recorded and any decision woken above; reaching out to the workflow's request (or
+  // posting the App's own) needs GitHub and Slack, and its failure must not fail the delivery: it is
+  // logged, and the workflow's request then meets the App at its first click.
+  await deps.poster?.onGate(event).catch((error: unknown) => {
+    deps.log?.warn(
+      { err: error, repository: event.repository, runId: event.runId },
+      "could not make first contact at the gate",
+    );
+  });
 }

@@ -15,6 +15,7 @@ export function createGitHubEventHandler(deps: {
   policies: PolicyLoader;
   /** Posts the App's own request at a gate whose policy names a channel (app/requests/post.ts). */
   poster?: RequestPoster;
+  log?: { warn(details: object, message: string): void };
   now?: () => Date;
 }): GitHubEventHandler {
   const now = deps.now ?? (() => new Date());
@@ -23,7 +24,7 @@ export function createGitHubEventHandler(deps: {
     async handle(event) {
       switch (event.name) {
         case "gate_requested":
-          return onGateRequested(event, { ...context, poster: deps.poster });
+          return onGateRequested(event, { ...context, poster: deps.poster, log: deps.log });
         case "run_completed":
           return onRunCompleted(event, context);
         case "deployment_reviewed":
