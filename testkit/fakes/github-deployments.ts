@@ -377,25 +377,6 @@ export function createFakeDeployments(input: {
     return i ? { installation: { id: i.id, node_id: objects.nodeId("Installation", i.id) } } : {};
   }
 
-  function organization(login: string) {
-    const id = stableId(login);
-    const url = `${urls.api}/orgs/${login}`;
-    return {
-      login,
-      id,
-      node_id: objects.nodeId("Organization", id),
-      url,
-      repos_url: `${url}/repos`,
-      events_url: `${url}/events`,
-      hooks_url: `${url}/hooks`,
-      issues_url: `${url}/issues`,
-      members_url: `${url}/members{/member}`,
-      public_members_url: `${url}/public_members{/member}`,
-      avatar_url: `${urls.web}/avatars/${login}`,
-      description: null,
-    };
-  }
-
   function webhookRun(repo: RepositoryState, run: RunState) {
     const head = state.findCommit(repo, run.headSha);
     const runObject = objects.workflowRun(urls, repo, run, head?.sha === run.headSha ? head : undefined);
@@ -483,7 +464,7 @@ export function createFakeDeployments(input: {
         approver: objects.webhookUser(urls, r.reviewer),
         ...(r.comment !== undefined ? { comment: r.comment } : {}),
         repository: objects.webhookRepository(urls, repo, input.pushedAt(repo.fullName)),
-        organization: organization(repo.owner),
+        organization: objects.organizationSimple(urls, repo.owner),
         sender: objects.webhookUser(urls, r.reviewer),
         ...installationLite(state.installationFor(repo.fullName)),
       };
@@ -534,7 +515,7 @@ export function createFakeDeployments(input: {
         workflow_job: workflowJob,
         ...deployment,
         repository: objects.webhookRepository(urls, repo, input.pushedAt(repo.fullName)),
-        organization: organization(repo.owner),
+        organization: objects.organizationSimple(urls, repo.owner),
         sender: objects.webhookUser(urls, sender ?? run?.triggeringActor ?? repo.owner),
         ...installationLite(state.installationFor(repo.fullName)),
       };

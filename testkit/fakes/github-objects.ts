@@ -45,8 +45,13 @@ export function nodeId(kind: string, id: number | string): string {
   return Buffer.from(`${kind}:${id}`).toString("base64");
 }
 
-export function simpleUser(urls: Urls, login: string, type: "User" | "Organization" | "Bot" = "User") {
-  const id = stableId(login);
+/** An account as GitHub nests it in other objects (simple-user); `id` when the state keeps its own. */
+export function simpleUser(
+  urls: Urls,
+  login: string,
+  type: "User" | "Organization" | "Bot" = "User",
+  id = stableId(login),
+) {
   // Bots' logins end in `[bot]`, which URLs carry percent-encoded.
   const path = encodeURIComponent(login);
   const url = `${urls.api}/users/${path}`;
@@ -70,6 +75,26 @@ export function simpleUser(urls: Urls, login: string, type: "User" | "Organizati
     type,
     user_view_type: "public",
     site_admin: false,
+  };
+}
+
+/** An organization as GitHub nests it (organization-simple: a membership's, a webhook's). */
+export function organizationSimple(urls: Urls, login: string) {
+  const id = stableId(login);
+  const url = `${urls.api}/orgs/${encodeURIComponent(login)}`;
+  return {
+    login,
+    id,
+    node_id: nodeId("Organization", id),
+    url,
+    repos_url: `${url}/repos`,
+    events_url: `${url}/events`,
+    hooks_url: `${url}/hooks`,
+    issues_url: `${url}/issues`,
+    members_url: `${url}/members{/member}`,
+    public_members_url: `${url}/public_members{/member}`,
+    avatar_url: `${urls.web}/avatars/${encodeURIComponent(login)}`,
+    description: null,
   };
 }
 

@@ -7,7 +7,7 @@
 // An installation token reads an organization's people only when the App is installed on that
 // organization (and, as on GitHub, with the Members permission, which the fake App has).
 import type { Credential } from "./github-auth.js";
-import { nodeId, type Urls } from "./github-objects.js";
+import { organizationSimple, simpleUser, type Urls } from "./github-objects.js";
 import { error, type Handler, type Reply, type RouteContext } from "./github-routes.js";
 import { stableId } from "./github-state.js";
 
@@ -158,28 +158,8 @@ export class GitHubPeople {
 
 /** A user as `GET /user` and `GET /user/{account_id}` show it (public-user, plus GHES's suspended_at). */
 export function publicUser(urls: Urls, user: UserState) {
-  const path = encodeURIComponent(user.login);
-  const url = `${urls.api}/users/${path}`;
   return {
-    login: user.login,
-    id: user.id,
-    node_id: nodeId("User", user.id),
-    avatar_url: `${urls.web}/avatars/${path}`,
-    gravatar_id: "",
-    url,
-    html_url: `${urls.web}/${path}`,
-    followers_url: `${url}/followers`,
-    following_url: `${url}/following{/other_user}`,
-    gists_url: `${url}/gists{/gist_id}`,
-    starred_url: `${url}/starred{/owner}{/repo}`,
-    subscriptions_url: `${url}/subscriptions`,
-    organizations_url: `${url}/orgs`,
-    repos_url: `${url}/repos`,
-    events_url: `${url}/events{/privacy}`,
-    received_events_url: `${url}/received_events`,
-    type: "User",
-    user_view_type: "public",
-    site_admin: false,
+    ...simpleUser(urls, user.login, "User", user.id),
     name: user.name,
     company: null,
     blog: "",
@@ -349,24 +329,5 @@ function publicUserSimple(urls: Urls, user: UserState) {
     received_events_url: full.received_events_url,
     type: full.type,
     site_admin: false,
-  };
-}
-
-function organizationSimple(urls: Urls, login: string) {
-  const id = stableId(login);
-  const url = `${urls.api}/orgs/${encodeURIComponent(login)}`;
-  return {
-    login,
-    id,
-    node_id: nodeId("Organization", id),
-    url,
-    repos_url: `${url}/repos`,
-    events_url: `${url}/events`,
-    hooks_url: `${url}/hooks`,
-    issues_url: `${url}/issues`,
-    members_url: `${url}/members{/member}`,
-    public_members_url: `${url}/public_members{/member}`,
-    avatar_url: `${urls.web}/avatars/${encodeURIComponent(login)}`,
-    description: null,
   };
 }

@@ -6,7 +6,7 @@ import { createRequire } from "node:module";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import type { Urls } from "./github-objects.js";
-import { nodeId, webhookRepository, webhookUser, workflowRun } from "./github-objects.js";
+import { nodeId, organizationSimple, webhookRepository, webhookUser, workflowRun } from "./github-objects.js";
 import type { CommitState, InstallationState, RepositoryState, RunState } from "./github-state.js";
 import { stableId } from "./github-state.js";
 
@@ -139,25 +139,6 @@ function installationLite(installation: InstallationState | undefined) {
     : {};
 }
 
-function organization(urls: Urls, login: string) {
-  const id = stableId(login);
-  const url = `${urls.api}/orgs/${login}`;
-  return {
-    login,
-    id,
-    node_id: nodeId("Organization", id),
-    url,
-    repos_url: `${url}/repos`,
-    events_url: `${url}/events`,
-    hooks_url: `${url}/hooks`,
-    issues_url: `${url}/issues`,
-    members_url: `${url}/members{/member}`,
-    public_members_url: `${url}/public_members{/member}`,
-    avatar_url: `${urls.web}/avatars/${login}`,
-    description: null,
-  };
-}
-
 export function deploymentProtectionRulePayload(
   urls: Urls,
   input: {
@@ -197,7 +178,7 @@ export function deploymentProtectionRulePayload(
     },
     pull_requests: [],
     repository: webhookRepository(urls, repo, input.pushedAt),
-    organization: organization(urls, repo.owner),
+    organization: organizationSimple(urls, repo.owner),
     sender: webhookUser(urls, run.triggeringActor),
     ...installationLite(input.installation),
   };
@@ -256,7 +237,7 @@ export function pushPayload(
       organization: repo.owner,
     },
     pusher: { name: after.author, email: `${after.author}@users.noreply.github.invalid` },
-    organization: organization(urls, repo.owner),
+    organization: organizationSimple(urls, repo.owner),
     sender: webhookUser(urls, after.author),
     ...installationLite(input.installation),
   };
@@ -300,7 +281,7 @@ export function workflowRunCompletedPayload(
       head_repository: { ...runObject.head_repository, owner: webhookUser(urls, repo.owner, "Organization") },
     },
     repository: webhookRepository(urls, repo, input.pushedAt),
-    organization: organization(urls, repo.owner),
+    organization: organizationSimple(urls, repo.owner),
     sender: webhookUser(urls, run.triggeringActor),
     ...installationLite(input.installation),
   };
