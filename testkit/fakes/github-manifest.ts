@@ -15,6 +15,7 @@ import * as objects from "./github-objects.js";
 import type { OpenApi } from "./github-openapi.js";
 import type { Handler, Reply } from "./github-routes.js";
 import { error } from "./github-routes.js";
+import { escapeHtml, sendPage } from "./html.js";
 
 const CODE_TTL_MS = 60 * 60 * 1000;
 const MAX_APP_NAME = 34;
@@ -146,21 +147,6 @@ export function manifestProblems(openapi: OpenApi, manifest: unknown, takenNames
   return problems;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
-
-function html(res: ServerResponse, status: number, title: string, body: string): void {
-  res
-    .writeHead(status, { "content-type": "text/html; charset=utf-8" })
-    .end(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,"></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-    );
-}
-
 export function createManifestFlow(options: ManifestFlowOptions): ManifestFlow {
   const clock = options.clock ?? Date.now;
   const registrations: ManifestRegistration[] = [];
@@ -186,7 +172,7 @@ export function createManifestFlow(options: ManifestFlowOptions): ManifestFlow {
           : manifestProblems(options.openapi, manifest, taken);
       if (problems.length) {
         options.violations.push(`POST ${url.pathname} → 422: manifest refused: ${problems.join("; ")}`);
-        html(
+        sendPage(
           res,
           422,
           "The manifest could not be used",
@@ -200,7 +186,7 @@ export function createManifestFlow(options: ManifestFlowOptions): ManifestFlow {
       const permissions = Object.entries((m.default_permissions ?? {}) as Record<string, string>)
         .map(([k, v]) => `<li>${escapeHtml(k)}: ${escapeHtml(v)}</li>`)
         .join("");
-      html(
+      sendPage(
         res,
         200,
         `Create GitHub App for ${register[1] ?? user}`,
@@ -218,7 +204,7 @@ export function createManifestFlow(options: ManifestFlowOptions): ManifestFlow {
       const id = new URLSearchParams(body.toString("utf8")).get("pending") ?? "";
       const shown = pending.get(id);
       if (!shown) {
-        html(res, 404, "Not Found", "<p>This registration page has expired.</p>");
+        sendPage(res, 404, "Not Found", "<p>This registration page has expired.</p>");
         return true;
       }
       pending.delete(id);

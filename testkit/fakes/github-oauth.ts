@@ -16,6 +16,7 @@ import type { GitHubAuth } from "./github-auth.js";
 import type { AppIdentity } from "./github-objects.js";
 import type { GitHubPeople, UserState } from "./github-people.js";
 import { error, type Handler } from "./github-routes.js";
+import { escapeHtml, sendPage } from "./html.js";
 
 const CODE_TTL_MS = 10 * 60 * 1000;
 const TROUBLESHOOTING =
@@ -72,19 +73,12 @@ interface PendingAuthorization {
   state: string | null;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
+/** GitHub's sign-in pages: small, and never cached (each carries a one-time request). */
+const PAGE_STYLE =
+  "body{font:15px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1f2328}form{border:1px solid #d1d9e0;border-radius:6px;padding:1rem}button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}.primary{background:#1f883d;color:#fff;border:1px solid #1a7f37;border-radius:6px}";
 
 function html(res: ServerResponse, status: number, title: string, body: string): void {
-  res
-    .writeHead(status, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" })
-    .end(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,"><style>body{font:15px/1.5 system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem;color:#1f2328}form{border:1px solid #d1d9e0;border-radius:6px;padding:1rem}button{font:inherit;padding:.4rem 1rem;margin-right:.5rem}.primary{background:#1f883d;color:#fff;border:1px solid #1a7f37;border-radius:6px}</style></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-    );
+  sendPage(res, status, title, body, { style: PAGE_STYLE, noStore: true });
 }
 
 export function createOAuthFlow(options: OAuthFlowOptions): OAuthFlow {

@@ -9,6 +9,7 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody } from "../../app/slack/read-body.js";
+import { escapeHtml, sendPage } from "./html.js";
 
 const CODE_TTL_MS = 10 * 60 * 1000;
 const MAX_PAGE_BODY = 16 * 1024;
@@ -199,21 +200,6 @@ export function slackManifestProblems(manifest: unknown): Problem[] {
   return problems;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] as string,
-  );
-}
-
-function html(res: ServerResponse, status: number, title: string, body: string): void {
-  res
-    .writeHead(status, { "content-type": "text/html; charset=utf-8" })
-    .end(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><link rel="icon" href="data:,"></head><body><h1>${escapeHtml(title)}</h1>${body}</body></html>`,
-    );
-}
-
 const digits = (n: number) => Array.from(randomBytes(n), (b) => String(b % 10)).join("");
 
 export function createSlackApps(options: SlackAppsOptions): SlackApps {
@@ -332,7 +318,7 @@ export function createSlackApps(options: SlackAppsOptions): SlackApps {
     if (url.pathname === "/oauth/v2/authorize" && req.method === "GET") {
       const app = apps.find((a) => a.clientId === url.searchParams.get("client_id"));
       if (!app) {
-        html(res, 400, "Invalid client_id parameter", "<p>Slack does not know this app.</p>");
+        sendPage(res, 400, "Invalid client_id parameter", "<p>Slack does not know this app.</p>");
         return true;
       }
       const requested = url.searchParams.get("redirect_uri");
@@ -340,7 +326,7 @@ export function createSlackApps(options: SlackAppsOptions): SlackApps {
         (app.manifest.oauth_config as { redirect_urls?: string[] } | undefined)?.redirect_urls ?? [];
       const redirectUri = requested ?? configured[0];
       if (!redirectUri || (requested !== null && !redirectsTo(app, requested))) {
-        html(
+        sendPage(
           res,
           400,
           "Something went wrong when authorizing this app.",
@@ -351,7 +337,7 @@ export function createSlackApps(options: SlackAppsOptions): SlackApps {
       const scopes = (url.searchParams.get("scope") ?? "").split(",").filter(Boolean);
       const unknown = scopes.filter((s) => !KNOWN_BOT_SCOPES.has(s));
       if (unknown.length) {
-        html(
+        sendPage(
           res,
           400,
           "Invalid permissions requested",
@@ -370,7 +356,7 @@ export function createSlackApps(options: SlackAppsOptions): SlackApps {
       const name = String(
         (app.manifest.display_information as { name?: unknown } | undefined)?.name ?? "The app",
       );
-      html(
+      sendPage(
         res,
         200,
         `${name} is requesting permission to access the ${options.teamName} Slack workspace`,
@@ -385,7 +371,7 @@ export function createSlackApps(options: SlackAppsOptions): SlackApps {
       const form = new URLSearchParams((await readBody(req, MAX_PAGE_BODY)).toString("utf8"));
       const request = shown.get(form.get("request") ?? "");
       if (!request) {
-        html(res, 400, "This request has expired", "<p>Start the install again.</p>");
+        sendPage(res, 400, "This request has expired", "<p>Start the install again.</p>");
         return true;
       }
       shown.delete(form.get("request") ?? "");
