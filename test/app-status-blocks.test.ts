@@ -3,31 +3,12 @@
 import type { KnownBlock } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
 import { renderStatus, withoutStatus } from "../app/slack/status-blocks.js";
-import { buildRequestMessage, type RequestDetails } from "../common/message.js";
+import { buildRequestMessage } from "../common/message.js";
 import { BLOCK_IDS } from "../common/reference.js";
 import { checkBlocks } from "../testkit/fakes/slack-blocks.js";
+import { requestDetails } from "../testkit/helpers/request-message.js";
 
-function details(overrides: Partial<RequestDetails> = {}): RequestDetails {
-  return {
-    reference: {
-      repository: "octo/app",
-      runId: 1234,
-      runAttempt: 1,
-      environment: "production",
-      mode: "gate",
-      requestId: "req_ABCDEFGH",
-    },
-    serverUrl: "https://github.com",
-    workflow: "Deploy",
-    ref: "refs/heads/main",
-    sha: "0123456789abcdef0123456789abcdef01234567",
-    commitTitle: "Fix the thing",
-    actor: "octocat",
-    eventName: "push",
-    mentions: [],
-    ...overrides,
-  };
-}
+const details = requestDetails;
 
 const byId = (blocks: KnownBlock[], id: string) => blocks.find((b) => b.block_id === id);
 

@@ -14,7 +14,6 @@ import { encodeModalMetadata } from "../app/slack/modal-metadata.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
 import { openStore } from "../app/store/index.js";
 import type { Store } from "../app/store/types.js";
-import { buildRequestMessage } from "../common/message.js";
 import {
   ACTION_IDS,
   REJECT_REASON_ACTION_ID,
@@ -32,6 +31,7 @@ import {
 } from "../testkit/fakes/slack.js";
 import { type ServedIngress, serveIngress } from "../testkit/helpers/ingress.js";
 import { createTestDatabase, type TestDatabase } from "../testkit/helpers/postgres.js";
+import { postRequestToSlack, requestDetails } from "../testkit/helpers/request-message.js";
 import { blockActionsPayload, viewSubmissionPayload } from "../testkit/helpers/slack-clicks.js";
 import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
 
@@ -123,27 +123,8 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
     database = undefined;
   });
 
-  async function postRequest(): Promise<FakeMessage> {
-    const built = buildRequestMessage({
-      reference: REF,
-      serverUrl: "https://github.com",
-      workflow: "Deploy",
-      ref: "refs/heads/main",
-      sha: "0123456789abcdef0123456789abcdef01234567",
-      commitTitle: "Ship it",
-      actor: "octocat",
-      eventName: "push",
-      mentions: [],
-    });
-    const response = await fetch(`${slack.url}chat.postMessage`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${DEFAULT_BOT_TOKEN}`, "content-type": "application/json" },
-      body: JSON.stringify({ channel: DEFAULT_CHANNEL_ID, ...built }),
-    });
-    const { ts } = (await response.json()) as { ts: string };
-    const stored = slack.messages.find((m) => m.ts === ts);
-    if (!stored) throw new Error("the fake Slack did not keep the message");
-    return stored;
+  function postRequest(): Promise<FakeMessage> {
+    return postRequestToSlack(slack, requestDetails({ reference: REF, commitTitle: "Ship it" }));
   }
 
   function click(action: "approve" | "reject" = "approve", overrides: Record<string, unknown> = {}) {

@@ -22,30 +22,13 @@ import {
 } from "../common/mrkdwn.js";
 import { ACTION_IDS, BLOCK_IDS, decodeReference, metadataToReference } from "../common/reference.js";
 import { checkBlocks } from "../testkit/fakes/slack-blocks.js";
+import { requestDetails } from "../testkit/helpers/request-message.js";
 
 const HOSTILE = "<!channel> <!here> <@U123> <https://evil.example|click me> &<> <!subteam^S999> <#C123>";
 
-function details(overrides: Partial<RequestDetails> = {}): RequestDetails {
-  return {
-    reference: {
-      repository: "octo/app",
-      runId: 1234,
-      runAttempt: 1,
-      environment: "production",
-      mode: "gate",
-      requestId: "req_ABCDEFGH",
-    },
-    serverUrl: "https://github.com",
-    workflow: "Deploy",
-    ref: "refs/heads/main",
-    sha: "0123456789abcdef0123456789abcdef01234567",
-    commitTitle: "Fix the thing\n\nLong body",
-    actor: "octocat",
-    eventName: "push",
-    mentions: [],
-    ...overrides,
-  };
-}
+/** The sample request, its commit message with a body (the title is its first line). */
+const details = (overrides: Partial<RequestDetails> = {}): RequestDetails =>
+  requestDetails({ commitTitle: "Fix the thing\n\nLong body", ...overrides });
 
 /** Every mrkdwn string in the blocks (the ones Slack parses for `<…>` sequences). */
 function mrkdwnTexts(value: unknown): string[] {

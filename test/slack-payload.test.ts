@@ -8,7 +8,6 @@ import {
   parseInteraction,
 } from "../app/slack/payload.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
-import { buildRequestMessage } from "../common/message.js";
 import {
   ACTION_IDS,
   BLOCK_IDS,
@@ -24,6 +23,7 @@ import {
   type FakeSlack,
   startFakeSlack,
 } from "../testkit/fakes/slack.js";
+import { postRequestToSlack, requestDetails } from "../testkit/helpers/request-message.js";
 import {
   blockActionsPayload,
   type PostedMessage,
@@ -66,24 +66,8 @@ async function slackCall(method: string, body: Record<string, unknown>): Promise
 }
 
 /** Posts the Action's real request message to the fake Slack and returns it as stored. */
-async function postRequestMessage(ref: RequestReference = REF): Promise<PostedMessage> {
-  const message = buildRequestMessage({
-    reference: ref,
-    serverUrl: "https://github.com",
-    workflow: "Deploy",
-    ref: "refs/heads/main",
-    sha: "0123456789abcdef0123456789abcdef01234567",
-    commitTitle: "Ship it",
-    actor: "octocat",
-    eventName: "push",
-    mentions: [],
-  });
-  const { ts } = (await slackCall("chat.postMessage", { channel: DEFAULT_CHANNEL_ID, ...message })) as {
-    ts: string;
-  };
-  const stored = slack.messages.find((m) => m.ts === ts);
-  if (!stored) throw new Error("the fake did not store the message");
-  return stored;
+function postRequestMessage(ref: RequestReference = REF): Promise<PostedMessage> {
+  return postRequestToSlack(slack, requestDetails({ reference: ref, commitTitle: "Ship it" }));
 }
 
 /** Jane clicks Approve on the message, as Slack reports it. */

@@ -16,13 +16,10 @@ import { createReadiness } from "../../app/ops/readiness.js";
 import { opsRoutes } from "../../app/ops/routes.js";
 import { openStore } from "../../app/store/index.js";
 import type { EffectKind, EffectRow, Store } from "../../app/store/types.js";
-import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
-import { createSlackClient, postRequestMessage } from "../../src/slack.js";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
 import {
   DEFAULT_BOT_TOKEN,
-  DEFAULT_CHANNEL_ID,
   FAKE_APP_ID,
   FAKE_TEAM_ID,
   type FakeMessage,
@@ -32,6 +29,7 @@ import {
 import { newPrivateKey } from "./keys.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { freePort } from "./processes.js";
+import { postRequestToSlack, requestDetails } from "./request-message.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
 import { postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
 
@@ -294,23 +292,10 @@ export async function startHarness(backend: Backend, options: HarnessOptions = {
         mode: "gate",
         requestId: newRequestId(),
       };
-      const message = buildRequestMessage({
-        reference,
-        serverUrl: "https://github.com",
-        workflow: "Deploy",
-        ref: "refs/heads/main",
-        sha: HEAD_SHA,
-        commitTitle: "Ship the thing",
-        actor: "dave",
-        eventName: "push",
-        mentions: [],
-      });
-      const posted = await postRequestMessage(
-        createSlackClient(DEFAULT_BOT_TOKEN, slack.url),
-        DEFAULT_CHANNEL_ID,
-        message,
+      return postRequestToSlack(
+        slack,
+        requestDetails({ reference, sha: HEAD_SHA, commitTitle: "Ship the thing", actor: "dave" }),
       );
-      return harness.message(posted.ts);
     },
     async click(message, action, user) {
       const payload = blockActionsPayload({

@@ -9,16 +9,15 @@
 // beforehand): how to see which attacks a fix turns from failing to passing.
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { buildRequestMessage } from "../../common/message.js";
 import { ACTION_IDS, BLOCK_IDS, newRequestId, type RequestReference } from "../../common/reference.js";
-import { createSlackClient, postRequestMessage } from "../../src/slack.js";
 import { type FakeGitHub, startFakeGitHub } from "../fakes/github.js";
 import { postWebhook } from "../fakes/github-webhooks.js";
-import { DEFAULT_CHANNEL_ID, type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
+import { type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
 import { newPrivateKey } from "./keys.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { type Child, freePort, PROJECT_ROOT, startApp, waitFor } from "./processes.js";
+import { postRequestToSlack, requestDetails } from "./request-message.js";
 import { blockActionsPayload, viewSubmissionPayload } from "./slack-clicks.js";
 import { type PostOptions, postSignedToSlackRoute, type RouteResponse } from "./slack-sign.js";
 
@@ -314,25 +313,14 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
         mode: "gate",
         requestId: newRequestId(),
       };
-      const built = buildRequestMessage({
-        reference,
-        serverUrl: "https://github.com",
-        workflow: "Deploy",
-        ref: "refs/heads/main",
-        sha: HEAD_SHA,
-        commitTitle: "Ship the cart",
-        actor: "dave",
-        eventName: "push",
-        mentions: [],
-      });
       // Straight to the fake: the Action's post is not the App's traffic.
-      const posted = await postRequestMessage(
-        createSlackClient(SECRETS.botToken, slack.url),
-        DEFAULT_CHANNEL_ID,
-        built,
+      const posted = await postRequestToSlack(
+        slack,
+        requestDetails({ reference, sha: HEAD_SHA, commitTitle: "Ship the cart", actor: "dave" }),
+        { token: SECRETS.botToken },
       );
       if (opts.gate !== false) await scene.gate(run, environment);
-      return { run, message: message(posted.ts) };
+      return { run, message: posted };
     },
     clickPayload(target, action, user) {
       return blockActionsPayload({
