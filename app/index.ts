@@ -127,7 +127,7 @@ export function slackDeployGate(
     );
     // A request's life beyond the click: the App's own requests at a gate, expiry and reminders.
     const poster = createRequestPoster({ store, runner, installations, runs, policies, slack, log, now });
-    const timers = createRequestTimers({ store, runner, now });
+    const timers = createRequestTimers({ store, runner, now, poster, log });
     const events = activity.events(createGitHubEventHandler({ store, runner, policies, poster, log, now }));
 
     ingress = createIngress({

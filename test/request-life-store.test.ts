@@ -254,6 +254,33 @@ describe.each(backends)("$name: a request's life in the store", (backend) => {
     expect(await store.listExpired(at(HOUR - 1), 10)).toEqual([]);
   });
 
+  it("hands each failed gate contact to one of two stores when it comes due, counting the attempts", async () => {
+    const [one, two] = [await open(), await open()];
+    const gate = {
+      repository: "Acme/API",
+      runId: 77,
+      environment: "Production",
+      installationId: 9,
+      receivedAt: T0,
+    };
+    await one.saveGate(gate);
+    await one.scheduleGateContact("acme/api", 77, "production", at(30_000));
+    expect(await one.claimGateContacts(at(29_999), at(200_000), 10)).toEqual([]);
+    const claims = await Promise.all([
+      one.claimGateContacts(at(30_000), at(150_000), 10),
+      two.claimGateContacts(at(30_000), at(150_000), 10),
+    ]);
+    expect(claims.flat()).toMatchObject([
+      { repository: "acme/api", runId: 77, environment: "Production", installationId: 9, attempts: 1 },
+    ]);
+    // Claimed: not due again until its lease has passed.
+    expect(await two.claimGateContacts(at(100_000), at(200_000), 10)).toEqual([]);
+    await two.scheduleGateContact("acme/api", 77, "production", at(90_000));
+    expect((await one.claimGateContacts(at(90_000), at(300_000), 10)).map((g) => g.attempts)).toEqual([2]);
+    await one.scheduleGateContact("acme/api", 77, "production", null);
+    expect(await one.claimGateContacts(at(10_000_000), at(20_000_000), 10)).toEqual([]);
+  });
+
   it("hands each reminder to exactly one of two stores, and stops after the last", async () => {
     const [one, two] = [await open(), await open()];
     const request = await one.saveRequest(newRequest({ expiresAt: at(24 * HOUR), remindEveryMs: 2 * HOUR }));

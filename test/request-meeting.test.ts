@@ -151,6 +151,33 @@ describe("requests the App posts itself", () => {
   });
 });
 
+describe("first contact at a gate when GitHub fails", () => {
+  it("answers the webhook, and the sweep tries again until the App's request is posted", async () => {
+    const run = newRun();
+    // Every read of the run fails for a while (an outage): at the gate and at the first retry (each read
+    // is tried twice, app/github/runs.ts).
+    h.github.failNext({ method: "GET", path: new RegExp(`/actions/runs/${run}$`) }, 502, 4);
+    await h.gate(run);
+    await h.settle();
+    expect(requestsFor(run)).toEqual([]);
+    await h.handle.sweep(); // not due yet
+    h.advanceClock(31_000);
+    await h.handle.sweep(); // due: fails again, waits twice as long
+    await h.settle();
+    expect(requestsFor(run)).toEqual([]);
+    h.advanceClock(61_000);
+    await h.handle.sweep();
+    await h.settle();
+    expect(requestsFor(run)).toHaveLength(1);
+    // Done: later sweeps post nothing more.
+    h.advanceClock(10 * 60_000);
+    await h.handle.sweep();
+    await h.settle();
+    expect(requestsFor(run)).toHaveLength(1);
+    h.advanceClock(-(31_000 + 61_000 + 10 * 60_000));
+  });
+});
+
 describe("an App-posted and an Action-posted request for the same gate", () => {
   it("Action first, announced: the App adopts the workflow's request at the gate and posts none of its own", async () => {
     const run = newRun();

@@ -12,12 +12,19 @@ import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { reminder } from "../sentences.js";
-import type { NewEffect, RequestRow, Store } from "../store/types.js";
+import type { GateRow, NewEffect, RequestRow, Store } from "../store/types.js";
 import { threadReply } from "./life.js";
+import type { RequestPoster } from "./post.js";
 
 /** Reminders per request, whatever the interval. */
 export const MAX_REMINDERS = 3;
 const BATCH = 50;
+/** A failed first contact at a gate is tried again after this, doubling, for at most a day. */
+export const GATE_CONTACT_RETRY_MS = 30_000;
+const GATE_CONTACT_MAX_MS = 10 * 60_000;
+const GATE_CONTACT_GIVE_UP_MS = 24 * 60 * 60_000;
+/** Long enough for one try (GitHub's and Slack's calls time out well before). */
+const GATE_CONTACT_LEASE_MS = 2 * 60_000;
 
 export interface RequestTimers {
   /** Expires what is due and sends due reminders; returns how many requests it acted on. */
@@ -28,6 +35,9 @@ export function createRequestTimers(deps: {
   store: Store;
   runner: EffectRunner;
   now: () => Date;
+  /** First contact at gates where it failed (app/requests/post.ts). */
+  poster?: RequestPoster;
+  log?: { warn(details: object, message: string): void };
 }): RequestTimers {
   const { store, runner, now } = deps;
 
@@ -92,9 +102,57 @@ export function createRequestTimers(deps: {
     return true;
   }
 
+  /** A gate whose first contact failed: try again; reschedule with a longer wait, or give up after a day. */
+  async function contact(gate: GateRow & { attempts: number }): Promise<boolean> {
+    const poster = deps.poster;
+    if (!poster) return false;
+    try {
+      await poster.onGate({
+        name: "gate_requested",
+        deliveryId: "sweep",
+        repository: gate.repository,
+        runId: gate.runId,
+        environment: gate.environment,
+        installationId: gate.installationId,
+        sha: null,
+      });
+      await store.scheduleGateContact(gate.repository, gate.runId, gate.environment, null);
+      return true;
+    } catch (error) {
+      const given = now().getTime() - gate.receivedAt.getTime() > GATE_CONTACT_GIVE_UP_MS;
+      const wait = Math.min(GATE_CONTACT_RETRY_MS * 2 ** gate.attempts, GATE_CONTACT_MAX_MS);
+      deps.log?.warn(
+        {
+          err: error,
+          repository: gate.repository,
+          runId: gate.runId,
+          attempts: gate.attempts,
+          givenUp: given,
+        },
+        "first contact at the gate failed again",
+      );
+      await store.scheduleGateContact(
+        gate.repository,
+        gate.runId,
+        gate.environment,
+        given ? null : new Date(now().getTime() + wait),
+      );
+      return false;
+    }
+  }
+
   return {
     async tick() {
       let acted = 0;
+      if (deps.poster) {
+        const at = now();
+        const gates = await store.claimGateContacts(
+          at,
+          new Date(at.getTime() + GATE_CONTACT_LEASE_MS),
+          BATCH,
+        );
+        for (const gate of gates) if (await contact(gate)) acted += 1;
+      }
       const expired = await store.listExpired(now(), BATCH);
       for (const request of expired) if (await expire(request)) acted += 1;
       const reminders = await store.listDueReminders(now(), BATCH);

@@ -269,6 +269,13 @@ ALTER TABLE requests ADD COLUMN outcome text;
 CREATE INDEX requests_expiring ON requests (expires_at) WHERE decision IS NULL AND closed IS NULL;
 CREATE INDEX requests_reminding ON requests (next_reminder_at) WHERE decision IS NULL AND closed IS NULL;`;
 
+// ---- Version 6: first contact at a gate, retried when GitHub or Slack failed (app/requests/) ----
+
+const GATE_CONTACT = `
+ALTER TABLE gates ADD COLUMN contact_due_at bigint;
+ALTER TABLE gates ADD COLUMN contact_attempts integer NOT NULL DEFAULT 0;
+CREATE INDEX gates_contact_due ON gates (contact_due_at) WHERE contact_due_at IS NOT NULL;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -387,6 +394,12 @@ CREATE TABLE gates (
     name: "request life: origin, facts, expiry and reminders, closures, GitHub approvals, run outcome",
     sqlite: REQUEST_LIFE,
     postgres: REQUEST_LIFE,
+  },
+  {
+    version: 6,
+    name: "gate contacts to retry: when, and how often tried",
+    sqlite: GATE_CONTACT,
+    postgres: GATE_CONTACT,
   },
 ];
 

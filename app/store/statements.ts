@@ -79,6 +79,19 @@ export function statements(dialect: Dialect) {
     installation_id = excluded.installation_id,
     received_at = excluded.received_at`,
     getGate: `SELECT ${GATE_COLUMNS} FROM gates WHERE repository = ? AND run_id = ? AND environment_key = ?`,
+    /** Parameters: due at (or null), attempts to add (0 or 1), repository, run id, environment key. */
+    scheduleGateContact: `UPDATE gates SET contact_due_at = ?, contact_attempts = contact_attempts + ?
+  WHERE repository = ? AND run_id = ? AND environment_key = ?`,
+    /** Parameters: now, limit, lease until. The picked rows are claimed by moving their due time. */
+    claimGateContacts: `WITH picked AS MATERIALIZED (
+    SELECT repository, run_id, environment_key FROM gates
+    WHERE contact_due_at IS NOT NULL AND contact_due_at <= ?
+    ORDER BY contact_due_at
+    LIMIT ? ${dialect.skipLocked}
+  )
+  UPDATE gates SET contact_due_at = ?
+  WHERE (repository, run_id, environment_key) IN (SELECT repository, run_id, environment_key FROM picked)
+  RETURNING ${GATE_COLUMNS}, contact_attempts`,
 
     // ---- effects ----
     listEffects: `SELECT ${EFFECT_COLUMNS} FROM effects WHERE request_id = ? ORDER BY created_at, id`,

@@ -260,6 +260,39 @@ export class SqlStore implements Store {
     return row && toGateRow(row);
   }
 
+  async scheduleGateContact(
+    repository: string,
+    runId: number,
+    environment: string,
+    dueAt: Date | null,
+  ): Promise<void> {
+    const at = dueAt?.getTime() ?? null;
+    await this.driver.run(
+      run(this.sql.scheduleGateContact, [
+        at,
+        at === null ? 0 : 1,
+        repositoryKey(repository),
+        runId,
+        environmentKey(environment),
+      ]),
+    );
+  }
+
+  async claimGateContacts(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<Array<GateRow & { attempts: number }>> {
+    const rows = await this.driver.run(
+      all<GateRecord & { contact_attempts: number }>(this.sql.claimGateContacts, [
+        now.getTime(),
+        limit,
+        leaseUntil.getTime(),
+      ]),
+    );
+    return rows.map((r) => ({ ...toGateRow(r), attempts: r.contact_attempts }));
+  }
+
   // ---- effects ----
 
   async addEffects(effects: NewEffect[], now: Date): Promise<void> {

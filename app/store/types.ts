@@ -253,6 +253,25 @@ export interface Store {
   saveGate(gate: GateRow): Promise<void>;
   /** The gate for a run and environment, environment ignoring case. */
   getGate(repository: string, runId: number, environment: string): Promise<GateRow | undefined>;
+  /**
+   * First contact at a gate failed (GitHub or Slack did not answer): try it again at `dueAt` (null: it
+   * succeeded, or is given up). Counts an attempt when scheduling.
+   */
+  scheduleGateContact(
+    repository: string,
+    runId: number,
+    environment: string,
+    dueAt: Date | null,
+  ): Promise<void>;
+  /**
+   * Takes up to `limit` gate contacts due by `now`, each moved to `leaseUntil` so that one replica tries
+   * each; returns them with how often they were tried.
+   */
+  claimGateContacts(
+    now: Date,
+    leaseUntil: Date,
+    limit: number,
+  ): Promise<Array<GateRow & { attempts: number }>>;
 
   /**
    * Records effects (see `NewEffect.onConflict`), all or none. An effect belongs to a saved request

@@ -5,6 +5,7 @@
 import type { EffectRunner } from "../effects/runner.js";
 import type { GateRequested } from "../github/events.js";
 import type { RequestPoster } from "../requests/post.js";
+import { GATE_CONTACT_RETRY_MS } from "../requests/timers.js";
 import type { Store } from "../store/types.js";
 
 export async function onGateRequested(
@@ -33,12 +34,18 @@ export async function onGateRequested(
       .map((request) => runner.wake(request.requestId, ["github.review"], request)),
   );
   // The gate is recorded and any decision woken above; reaching out to the workflow's request (or
-  // posting the App's own) needs GitHub and Slack, and its failure must not fail the delivery: it is
-  // logged, and the workflow's request then meets the App at its first click.
-  await deps.poster?.onGate(event).catch((error: unknown) => {
+  // posting the App's own) needs GitHub and Slack. Its failure does not fail the delivery: the sweep
+  // tries it again (app/requests/timers.ts), on whichever replica claims it.
+  await deps.poster?.onGate(event).catch(async (error: unknown) => {
     deps.log?.warn(
       { err: error, repository: event.repository, runId: event.runId },
-      "could not make first contact at the gate",
+      "could not make first contact at the gate; the sweep tries again",
+    );
+    await store.scheduleGateContact(
+      event.repository,
+      event.runId,
+      event.environment,
+      new Date(now().getTime() + GATE_CONTACT_RETRY_MS),
     );
   });
 }
