@@ -10,28 +10,12 @@ import { parseEnv } from "node:util";
 import { describe, expect, it } from "vitest";
 import { ConfigError, loadConfig } from "../app/config.js";
 import { loadEnvFile } from "../app/ops/env-file.js";
-import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
+import { configProblem, validEnv } from "../testkit/helpers/refusals.js";
 
-const privateKey = newPrivateKey();
-
-const valid = {
-  APP_ID: "123",
-  PRIVATE_KEY: privateKey,
-  WEBHOOK_SECRET: "whsec-value",
-  SLACK_SIGNING_SECRET: "signing-secret-value",
-  SLACK_BOT_TOKEN: "xoxb-1-2-secretvalue",
-};
-
-function problem(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as Error).message;
-  }
-  throw new Error("expected a ConfigError");
-}
+const valid = validEnv();
+const privateKey = valid.PRIVATE_KEY as string;
+const problem = configProblem;
 
 describe("loadConfig", () => {
   it("reads a complete environment with the documented defaults", () => {

@@ -2,29 +2,13 @@
 // App's public address (https, or http on this machine only); a wrong one stops start-up with one line.
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { ConfigError, loadConfig } from "../app/config.js";
+import { loadConfig } from "../app/config.js";
 import { githubManifest, slackManifest, slackManifestYaml } from "../app/setup/manifests.js";
-import { newPrivateKey } from "../testkit/helpers/keys.js";
 import { PROJECT_ROOT } from "../testkit/helpers/processes.js";
+import { configProblem, validEnv } from "../testkit/helpers/refusals.js";
 
-const privateKey = newPrivateKey();
-const valid = {
-  APP_ID: "123",
-  PRIVATE_KEY: privateKey,
-  WEBHOOK_SECRET: "whsec",
-  SLACK_SIGNING_SECRET: "signing",
-  SLACK_BOT_TOKEN: "xoxb-1-2",
-};
-
-function problem(env: Record<string, string | undefined>): string {
-  try {
-    loadConfig(env);
-  } catch (error) {
-    if (error instanceof ConfigError) return error.message;
-    throw error;
-  }
-  throw new Error("expected a ConfigError");
-}
+const valid = validEnv();
+const problem = configProblem;
 
 describe("linking settings", () => {
   it("leaves linking off without them, and reads them when given", () => {

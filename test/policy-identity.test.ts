@@ -2,19 +2,11 @@
 // and `require-linked-account`, with the same precise problems as every other key, and the warning for
 // approvers nobody could identify where self-approval must be checked. Parsed as the loader parses them.
 import { describe, expect, it } from "vitest";
-import { PolicyError, parsePolicy } from "../app/policy/index.js";
+import { parsePolicy } from "../app/policy/index.js";
+import { POLICY_SOURCE, policyProblem } from "../testkit/helpers/refusals.js";
 
-const SOURCE = "acme/api:.github/slack-deploy-gate.yml";
-
-async function problemOf(text: string): Promise<string> {
-  try {
-    await parsePolicy(text, SOURCE);
-  } catch (error) {
-    if (error instanceof PolicyError) return error.message;
-    throw error;
-  }
-  throw new Error("expected the policy to be refused");
-}
+const SOURCE = POLICY_SOURCE;
+const problemOf = policyProblem;
 
 describe("GitHub approvers in the policy", () => {
   it("reads github-users, github-teams and require-linked-account", async () => {

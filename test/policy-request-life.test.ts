@@ -2,24 +2,17 @@
 // (YAML with line numbers, every problem counted): `remind-after` (a duration shorter than
 // `expire-after`) and `channel` (a Slack channel ID: the App then posts the request itself).
 import { describe, expect, it } from "vitest";
-import { PolicyError, parsePolicy } from "../app/policy/index.js";
+import { parsePolicy } from "../app/policy/index.js";
+import { POLICY_SOURCE, policyProblem } from "../testkit/helpers/refusals.js";
 
-const SOURCE = "acme/api:.github/slack-deploy-gate.yml";
+const SOURCE = POLICY_SOURCE;
 
 async function rules(environment: string) {
   const policy = await parsePolicy(environment, SOURCE);
   return policy.environments.get("production");
 }
 
-async function problem(text: string): Promise<string> {
-  try {
-    await parsePolicy(text, SOURCE);
-  } catch (error) {
-    if (error instanceof PolicyError) return error.message;
-    throw error;
-  }
-  throw new Error("expected the policy to be refused");
-}
+const problem = policyProblem;
 
 const production = (extra: string) =>
   `environments:\n  production:\n    approvers: { users: [U0AAA] }\n${extra}`;
