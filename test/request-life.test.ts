@@ -172,7 +172,7 @@ describe("what an approver sees", () => {
 
   it("counts the commits since the last successful deployment to the environment", async () => {
     const run = newRun();
-    const older = "0".repeat(39) + "1";
+    const older = `${"0".repeat(39)}1`;
     h.github.deployments.commit(REPO, { sha: older, message: "Older change", author: "erin", parent: null });
     // The run's commit (the harness's, by acme) now has that one as its parent.
     h.github.deployments.commit(REPO, { sha: SHA, message: "Ship the thing", parent: older });
@@ -222,7 +222,7 @@ describe("after the decision the header says what happened", () => {
 
 describe("a message whose words disagree with its buttons cannot be approved", () => {
   /** A message that says it deploys acme/docs to staging, with buttons for acme/api's production run. */
-  const docsToStaging = (blocks: KnownBlock[], reference: RequestReference) => {
+  const docsToStaging = (_blocks: KnownBlock[], reference: RequestReference) => {
     const lie = buildRequestMessage({
       reference: { ...reference, repository: "acme/docs", environment: "staging" },
       serverUrl: "https://github.com",
