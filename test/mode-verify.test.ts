@@ -17,6 +17,7 @@ import { newRequestId } from "../common/reference.js";
 import { type FakeGitHub, startFakeGitHub } from "../testkit/fakes/github.js";
 import { errorLines, runStep, type StepContext, warningLines } from "../testkit/helpers/action-step.js";
 import { newPrivateKey } from "../testkit/helpers/keys.js";
+import { NO_LIFE } from "../testkit/helpers/store-rows.js";
 import { requireBuild } from "../testkit/require-build.js";
 
 const APP_ID = 5150;
@@ -83,16 +84,7 @@ async function decided(
     decidedAt: new Date(),
     decidedBy: decision === "expired" ? [] : [JANE],
     reason: options.reason ?? null,
-    origin: "action",
-    facts: null,
-    expiresAt: null,
-    remindEveryMs: null,
-    remindersSent: 0,
-    nextReminderAt: null,
-    closed: null,
-    closedAt: null,
-    githubApprovals: [],
-    outcome: null,
+    ...NO_LIFE,
   };
   const octokit = await createInstallations(
     new Probot({ appId: APP_ID, privateKey, baseUrl: github.apiUrl, log: pino({ level: "silent" }) }),

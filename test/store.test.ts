@@ -18,6 +18,7 @@ import {
 } from "../app/store/migrations.js";
 import type { Decider, EffectRow, NewEffect, NewRequest, Store } from "../app/store/types.js";
 import { createTestDatabase } from "../testkit/helpers/postgres.js";
+import { NO_LIFE } from "../testkit/helpers/store-rows.js";
 
 interface Raw {
   /** One statement; its rows, if it returns any. */
@@ -36,20 +37,6 @@ interface Backend {
   /** A timestamp literal as version 1 of the schema stored it. */
   v1Time(ms: number): string;
 }
-
-/** What a request's life columns (migration 5) hold until something happens to it. */
-const NO_LIFE = {
-  origin: "action",
-  facts: null,
-  expiresAt: null,
-  remindEveryMs: null,
-  remindersSent: 0,
-  nextReminderAt: null,
-  closed: null,
-  closedAt: null,
-  githubApprovals: [],
-  outcome: null,
-} as const;
 
 const sqlite: Backend = {
   name: "sqlite",
