@@ -81,6 +81,7 @@ async function post(
   run: number,
   options: {
     environment?: string;
+    mode?: RequestReference["mode"];
     details?: Partial<RequestDetails>;
     edit?: (blocks: KnownBlock[], reference: RequestReference) => KnownBlock[];
   } = {},
@@ -90,7 +91,7 @@ async function post(
     runId: run,
     runAttempt: 1,
     environment: options.environment ?? "production",
-    mode: "gate",
+    mode: options.mode ?? "gate",
     requestId: newRequestId(),
   };
   const message = buildRequestMessage({
@@ -364,6 +365,18 @@ describe("following GitHub", () => {
     );
     expect(statusText(shown)).toContain("(started by @admin-octo)");
     expect(hasButtons(shown)).toBe(false);
+  });
+
+  it("in wait mode, the job that holds the waiting step may deploy to the environment: its start closes nothing", async () => {
+    nextRun += 1;
+    const run = nextRun;
+    h.github.addRun({ repository: REPO, runId: run, headSha: SHA, actor: "dave", waitingEnvironments: [] });
+    const message = await post(run, { environment: "staging", mode: "wait" });
+    await click(message, "approve", USERS.carol);
+    const job = h.github.deployments.addJob(REPO, run, { name: "deploy", environment: "staging" });
+    await webhook("workflow_job", h.github.deployments.workflowJobPayload(job, "in_progress"));
+    expect(statusText(current(message))).toContain("1 of 2 approvals");
+    expect(hasButtons(current(message))).toBe(true);
   });
 
   it("a deploy job that starts after the App's approval changes nothing", async () => {
