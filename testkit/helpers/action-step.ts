@@ -7,27 +7,21 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type Child, PROJECT_ROOT, parseGithubOutput, startProcess } from "./processes.js";
-import { inputVariable, prepareRunnerFiles, type RunnerContext, runnerEnvironment } from "./runner.js";
+import {
+  inputVariable,
+  prepareRunnerFiles,
+  type RunFacts,
+  type RunnerContext,
+  runnerEnvironment,
+} from "./runner.js";
 
-export interface StepContext {
-  repository: string;
-  runId: number;
-  runAttempt?: number;
-  sha: string;
-  ref?: string;
-  actor: string;
-  workflow?: string;
-  eventName?: string;
-  /** The event payload (GITHUB_EVENT_PATH); a push payload when not given. */
-  event?: object;
+export interface StepContext extends RunFacts {
   /** `http://127.0.0.1:PORT`, the fake's web root. */
   serverUrl: string;
   /** The fake's REST root (`…/api/v3`). */
   apiUrl: string;
   /** The job's GITHUB_TOKEN: the default of `github-token`. */
   githubToken: string;
-  /** A scratch directory for the event, output, state and summary files. */
-  workDir: string;
   /** Extra environment (RUNNER_ENVIRONMENT, HTTPS_PROXY, …). */
   env?: Record<string, string>;
 }

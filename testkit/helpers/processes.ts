@@ -5,7 +5,13 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { inputVariable, prepareRunnerFiles, type RunnerContext, runnerEnvironment } from "./runner.js";
+import {
+  inputVariable,
+  prepareRunnerFiles,
+  type RunFacts,
+  type RunnerContext,
+  runnerEnvironment,
+} from "./runner.js";
 
 /** How much of a child's output is kept for error messages. */
 const KEPT_OUTPUT = 64 * 1024;
@@ -289,15 +295,8 @@ export async function startApp(
   return { child, url };
 }
 
-export interface ActionStep {
-  repository: string;
-  runId: number;
-  runAttempt?: number;
-  sha: string;
-  ref?: string;
-  actor: string;
-  workflow?: string;
-  eventName?: string;
+/** A request-posting step, its inputs named as fields (`runActionStep`). */
+export interface ActionStep extends RunFacts {
   environment: string;
   channel: string;
   mode?: string;
@@ -311,8 +310,6 @@ export interface ActionStep {
   githubApiUrl: string;
   /** Extra environment, e.g. the runner's HTTPS_PROXY. */
   env?: Record<string, string>;
-  /** A scratch directory for the event file, outputs and summary. */
-  workDir: string;
 }
 
 export interface ActionResult {

@@ -4,7 +4,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export interface RunnerContext {
+/** The workflow run a step belongs to. */
+export interface RunFacts {
   repository: string;
   runId: number;
   runAttempt?: number;
@@ -12,16 +13,19 @@ export interface RunnerContext {
   ref?: string;
   actor: string;
   workflow?: string;
-  job: string;
   eventName?: string;
   /** The event payload (GITHUB_EVENT_PATH); a push payload when not given. */
   event?: object;
+  /** A scratch directory for the step's event, output, state and summary files. */
+  workDir: string;
+}
+
+export interface RunnerContext extends RunFacts {
+  job: string;
   /** `http://127.0.0.1:PORT`, the fake GitHub's web root. */
   serverUrl: string;
   /** Its REST root (`…/api/v3`). */
   apiUrl: string;
-  /** A scratch directory for the step's files. */
-  workDir: string;
 }
 
 export interface RunnerFiles {
