@@ -379,6 +379,19 @@ describe("following GitHub", () => {
     expect(hasButtons(current(message))).toBe(true);
   });
 
+  it("in dispatch mode, the requesting run ending (it asked, its job is done) closes nothing", async () => {
+    nextRun += 1;
+    const run = nextRun;
+    h.github.addRun({ repository: REPO, runId: run, headSha: SHA, actor: "dave", waitingEnvironments: [] });
+    const message = await post(run, { environment: "staging", mode: "dispatch" });
+    await click(message, "approve", USERS.carol);
+    h.github.finishRun(REPO, run, "success");
+    await webhook("workflow_run", h.github.workflowRunCompletedPayload(REPO, run));
+    expect(statusText(current(message))).toContain("1 of 2 approvals");
+    expect(hasButtons(current(message))).toBe(true);
+    expect(h.threadOf(message.ts).join("\n")).not.toContain("The run succeeded");
+  });
+
   it("a deploy job that starts after the App's approval changes nothing", async () => {
     const run = newRun();
     const message = await post(run);

@@ -29,6 +29,12 @@ export async function onRunCompleted(
     requests
       .filter((request) => request.runAttempt === event.runAttempt)
       .map(async (request) => {
+        // Dispatch mode: the requesting run ends once it has asked; the deploy is another run, started
+        // on approval. Its end closes nothing, unless it was cancelled (a cancelled run starts nothing).
+        if (request.mode === "dispatch") {
+          if (!request.decision && !request.closed && event.conclusion === "cancelled") await close(request);
+          return;
+        }
         await store.setOutcome(request.requestId, outcome);
         const current: RequestRow = { ...request, outcome };
         if (current.decision) await dropReview(current);
