@@ -5,24 +5,11 @@
 import { join } from "node:path";
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, SCREENSHOTS } from "../testkit/helpers/chromium.js";
-import {
-  type Child,
-  freePort,
-  PROJECT_ROOT,
-  startProcess,
-  stopAll,
-  waitForJsonLine,
-} from "../testkit/helpers/processes.js";
+import { launchChromium, poll, SCREENSHOTS, UI_TIMEOUT } from "../testkit/helpers/chromium.js";
+import { stopAll } from "../testkit/helpers/processes.js";
+import { startSandbox } from "../testkit/helpers/sandbox.js";
 import { requireBuild } from "../testkit/require-build.js";
 
-const UI_TIMEOUT = 20_000;
-
-/** Waits for the page to catch up (it polls the sandbox server). */
-const poll = <T>(probe: () => Promise<T>, timeout = UI_TIMEOUT) =>
-  expect.poll(probe, { timeout, interval: 100 });
-
-let sandbox: Child;
 let sandboxUrl: string;
 let browser: Browser;
 let page: Page;
@@ -30,15 +17,7 @@ let page: Page;
 beforeAll(async () => {
   requireBuild("app", "action");
   browser = await launchChromium();
-  const port = await freePort();
-  sandbox = startProcess({
-    name: "sandbox",
-    command: process.execPath,
-    args: ["--import", "tsx", join(PROJECT_ROOT, "sandbox", "server.ts")],
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, SANDBOX_PORT: String(port), LOG_LEVEL: "warn" },
-  });
-  ({ sandboxUrl } = await waitForJsonLine<{ sandboxUrl: string }>(sandbox, 240_000));
+  ({ sandboxUrl } = await startSandbox());
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
   page.setDefaultTimeout(UI_TIMEOUT);
   // No request may leave the machine: the page must be self-contained.

@@ -9,22 +9,10 @@ import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../testkit/fakes/control-client.js";
-import { launchChromium } from "../testkit/helpers/chromium.js";
-import {
-  type Child,
-  freePort,
-  PROJECT_ROOT,
-  runToCompletion,
-  startProcess,
-  stopAll,
-  waitForJsonLine,
-} from "../testkit/helpers/processes.js";
+import { launchChromium, poll, UI_TIMEOUT } from "../testkit/helpers/chromium.js";
+import { freePort, PROJECT_ROOT, runToCompletion, stopAll } from "../testkit/helpers/processes.js";
+import { SANDBOX_SERVER, startSandbox } from "../testkit/helpers/sandbox.js";
 import { requireBuild } from "../testkit/require-build.js";
-
-const SANDBOX = join(PROJECT_ROOT, "sandbox", "server.ts");
-const UI_TIMEOUT = 20_000;
-const poll = <T>(probe: () => Promise<T>, timeout = UI_TIMEOUT) =>
-  expect.poll(probe, { timeout, interval: 100 });
 
 /** Processes whose environment mentions `marker` (the sandbox's App carries its data directory in DATABASE_URL). */
 function processesMentioning(marker: string): number[] {
@@ -60,7 +48,7 @@ describe("npm run sandbox on a busy port", () => {
       const { code, output } = await runToCompletion({
         name: "sandbox",
         command: process.execPath,
-        args: ["--import", "tsx", SANDBOX],
+        args: ["--import", "tsx", SANDBOX_SERVER],
         cwd: PROJECT_ROOT,
         // Its scratch directory (and the App's database in it) would be made under this TMPDIR.
         env: { ...process.env, SANDBOX_PORT: String(port), TMPDIR: scratch },
@@ -82,7 +70,6 @@ describe("npm run sandbox on a busy port", () => {
 });
 
 describe("the sandbox page", () => {
-  let sandbox: Child;
   let sandboxUrl: string;
   let control: ControlClient;
   let browser: Browser;
@@ -92,14 +79,7 @@ describe("the sandbox page", () => {
   beforeAll(async () => {
     requireBuild("app", "action");
     browser = await launchChromium();
-    sandbox = startProcess({
-      name: "sandbox",
-      command: process.execPath,
-      args: ["--import", "tsx", SANDBOX],
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, SANDBOX_PORT: String(await freePort()), LOG_LEVEL: "warn" },
-    });
-    const ready = await waitForJsonLine<{ sandboxUrl: string; controlUrl: string }>(sandbox, 240_000);
+    const ready = await startSandbox();
     sandboxUrl = ready.sandboxUrl;
     control = new ControlClient(ready.controlUrl);
     // Short enough that the page scrolls once a few runs are listed.

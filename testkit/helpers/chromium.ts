@@ -4,6 +4,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Browser, chromium } from "playwright-core";
+import { expect } from "vitest";
 import { PROJECT_ROOT } from "./processes.js";
 
 export const CHROMIUM =
@@ -15,6 +16,13 @@ export const CHROMIUM =
 
 /** Where the browser suites leave their screenshots (and downloads) for a person to look at. */
 export const SCREENSHOTS = join(PROJECT_ROOT, "test-output");
+
+/** How long a page may take to show what a step expects. */
+export const UI_TIMEOUT = 20_000;
+
+/** Waits for the page to catch up (a page that polls its server shows a change within a poll). */
+export const poll = <T>(probe: () => Promise<T>, timeout = UI_TIMEOUT) =>
+  expect.poll(probe, { timeout, interval: 100 });
 
 /**
  * Chromium, headless, with nothing of its own going to the network (no component updates, sync or
