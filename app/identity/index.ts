@@ -14,7 +14,7 @@ import { createCommands } from "./commands.js";
 import { createDirectory, type Directory, type DirectoryOptions } from "./directory.js";
 import { CALLBACK_PATH, LINK_PATH, linkRoutes } from "./link-routes.js";
 import { createLinkStore, type LinkStore } from "./links.js";
-import { createSignIn, githubWebUrlFor, type SignIn } from "./signin.js";
+import { createSignIn, type SignIn } from "./signin.js";
 import { createTickets, type Tickets } from "./tickets.js";
 import { workspaceKeyOf } from "./workspace-key.js";
 
@@ -76,7 +76,6 @@ export function createIdentity(options: IdentityOptions): Identity {
         clientSecret: linking.clientSecret,
         redirectUrl: `${linking.publicUrl}${CALLBACK_PATH}`,
         githubApiUrl: linking.githubApiUrl,
-        githubWebUrl: githubWebUrlFor(linking.githubApiUrl),
       })
     : undefined;
   const workspaceKey = () => workspaceKeyOf(options.pinnedWorkspace());

@@ -3,9 +3,8 @@
 // with a code; the App exchanges the code for a user access token, reads `GET /user` with it once, and
 // revokes the token at once (DELETE /applications/{client_id}/token): linking needs to know who the
 // person is, nothing more, so no user token is kept anywhere.
-import { oauthAuthorizationUrl } from "@octokit/oauth-authorization-url";
-import { deleteToken, exchangeWebFlowCode } from "@octokit/oauth-methods";
 import { request } from "@octokit/request";
+import { createGitHubOAuth } from "../web/github-oauth.js";
 
 export interface SignedIn {
   id: number;
@@ -21,13 +20,12 @@ export interface SignInOptions {
   redirectUrl: string;
   /** GitHub's REST base (`https://api.github.com`, or `…/api/v3`); the OAuth endpoints are on its web host. */
   githubApiUrl: string;
-  /** GitHub's web host (`https://github.com`, or the GitHub Enterprise Server host). */
-  githubWebUrl: string;
   /** Each call to GitHub gives up after this long (default 10 s). */
   timeoutMs?: number;
 }
 
 export interface SignIn {
+  /** GitHub's web host (`https://github.com`, or the GitHub Enterprise Server host). */
   readonly githubWebUrl: string;
   /** Where to send the browser: GitHub's authorize page for this App, carrying `state`. */
   authorizeUrl(state: string): string;
@@ -38,75 +36,43 @@ export interface SignIn {
   whoSignedIn(code: string): Promise<SignedIn & { revokeFailed: boolean }>;
 }
 
+/** The web flow is the one the App's web pages sign in with (app/web/github-oauth.ts); only the token's fate differs. */
 export function createSignIn(options: SignInOptions): SignIn {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const client = () =>
-    request.defaults({
-      baseUrl: options.githubApiUrl,
-      headers: { "user-agent": "slack-deploy-gate" },
-      request: { signal: AbortSignal.timeout(timeoutMs) },
-    });
+  const oauth = createGitHubOAuth({ ...options, timeoutMs });
 
   return {
-    githubWebUrl: options.githubWebUrl,
-    authorizeUrl(state) {
-      return oauthAuthorizationUrl({
-        clientType: "github-app",
-        clientId: options.clientId,
-        redirectUrl: options.redirectUrl,
-        state,
-        // Linking names an existing account; nobody signs up to GitHub halfway through it.
-        allowSignup: false,
-        baseUrl: options.githubWebUrl,
-      }).url;
-    },
+    githubWebUrl: oauth.githubWebUrl,
+    // Linking names an existing account; nobody signs up to GitHub halfway through it (allow_signup=false).
+    authorizeUrl: (state) => oauth.authorizeUrl(state),
 
     async whoSignedIn(code) {
-      const { authentication } = await exchangeWebFlowCode({
-        clientType: "github-app",
-        clientId: options.clientId,
-        clientSecret: options.clientSecret,
-        code,
-        redirectUrl: options.redirectUrl,
-        request: client(),
-      });
-      const token = authentication.token;
-      let user: { id: number; login: string; suspended_at?: string | null } | undefined;
+      const { token } = await oauth.exchange(code);
+      let user: SignedIn | undefined;
       let failure: unknown;
       try {
-        const { data } = await client()("GET /user", { headers: { authorization: `token ${token}` } });
-        user = {
-          id: Number(data.id),
-          login: data.login,
-          suspended_at: (data as { suspended_at?: string | null }).suspended_at,
-        };
+        user = await signedIn(options.githubApiUrl, token, timeoutMs);
       } catch (error) {
         failure = error;
       }
       // The token has done its one job; it is revoked whether or not reading the user worked.
-      const revoked = await deleteToken({
-        clientType: "github-app",
-        clientId: options.clientId,
-        clientSecret: options.clientSecret,
-        token,
-        request: client(),
-      }).then(
-        () => true,
-        () => false,
-      );
+      const revoked = await oauth.revoke(token);
       if (!user) throw failure;
-      return {
-        id: user.id,
-        login: user.login,
-        suspended: Boolean(user.suspended_at),
-        revokeFailed: !revoked,
-      };
+      return { ...user, revokeFailed: !revoked };
     },
   };
 }
 
-/** GitHub's web host for a REST base: `https://api.github.com` → `https://github.com`; GHES drops `/api/v3`. */
-export function githubWebUrlFor(githubApiUrl: string): string {
-  if (/^https:\/\/api\.github\.com\/?$/.test(githubApiUrl)) return "https://github.com";
-  return githubApiUrl.replace(/\/api\/v3\/?$/, "");
+/** `GET /user` with the person's token, with GitHub Enterprise Server's `suspended_at` (not in the web flow's user). */
+async function signedIn(githubApiUrl: string, token: string, timeoutMs: number): Promise<SignedIn> {
+  const { data } = await request("GET /user", {
+    baseUrl: githubApiUrl,
+    headers: { authorization: `token ${token}`, "user-agent": "slack-deploy-gate" },
+    request: { signal: AbortSignal.timeout(timeoutMs) },
+  });
+  return {
+    id: Number(data.id),
+    login: data.login,
+    suspended: Boolean((data as { suspended_at?: string | null }).suspended_at),
+  };
 }
