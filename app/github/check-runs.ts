@@ -62,18 +62,7 @@ export async function findCheckRun(
 
 export async function createCheckRun(octokit: Octokit, write: CheckRunWrite): Promise<CheckRunRecord> {
   const [owner, repo] = splitRepository(write.repository);
-  const { data } = await octokit.rest.checks.create({
-    owner,
-    repo,
-    head_sha: write.headSha,
-    name: write.name,
-    external_id: write.externalId,
-    status: "completed",
-    conclusion: write.conclusion,
-    completed_at: write.completedAt.toISOString(),
-    ...(write.detailsUrl ? { details_url: write.detailsUrl } : {}),
-    output: bounded(write.output),
-  });
+  const { data } = await octokit.rest.checks.create({ owner, repo, ...newRun(write), ...completed(write) });
   return record(data);
 }
 
@@ -86,13 +75,10 @@ export async function startCheckRun(
   const { data } = await octokit.rest.checks.create({
     owner,
     repo,
-    head_sha: write.headSha,
-    name: write.name,
-    external_id: write.externalId,
+    ...newRun(write),
     status: "in_progress",
     started_at: new Date().toISOString(),
-    ...(write.detailsUrl ? { details_url: write.detailsUrl } : {}),
-    output: bounded(write.output),
+    ...shown(write),
   });
   return record(data);
 }
@@ -104,17 +90,31 @@ export async function updateCheckRun(
   write: Pick<CheckRunWrite, "conclusion" | "completedAt" | "detailsUrl" | "output">,
 ): Promise<CheckRunRecord> {
   const [owner, repo] = splitRepository(repository);
-  const { data } = await octokit.rest.checks.update({
-    owner,
-    repo,
-    check_run_id: id,
-    status: "completed",
+  const { data } = await octokit.rest.checks.update({ owner, repo, check_run_id: id, ...completed(write) });
+  return record(data);
+}
+
+/** What a new check run is: on which commit, under which name, for which request. */
+function newRun(write: Pick<CheckRunWrite, "headSha" | "name" | "externalId">) {
+  return { head_sha: write.headSha, name: write.name, external_id: write.externalId };
+}
+
+/** A finished check run: its conclusion, when, and what it shows. */
+function completed(write: Pick<CheckRunWrite, "conclusion" | "completedAt" | "detailsUrl" | "output">) {
+  return {
+    status: "completed" as const,
     conclusion: write.conclusion,
     completed_at: write.completedAt.toISOString(),
+    ...shown(write),
+  };
+}
+
+/** What a check run shows: its output (within GitHub's limits) and, when there is one, its link. */
+function shown(write: Pick<CheckRunWrite, "detailsUrl" | "output">) {
+  return {
     ...(write.detailsUrl ? { details_url: write.detailsUrl } : {}),
     output: bounded(write.output),
-  });
-  return record(data);
+  };
 }
 
 function bounded(output: CheckRunOutput): CheckRunOutput {
