@@ -195,6 +195,13 @@ function readPostInputs(read: InputReader, slackBotToken: string): PostInputs {
   };
 }
 
+/** The input trimmed; an empty one stops the step with `missing`, which says what to give. */
+function required(raw: string, missing: string): string {
+  const value = raw.trim();
+  if (!value) throw new InputError(missing);
+  return value;
+}
+
 function requireGithubToken(token: string, mode: ActionMode): void {
   if (token) return;
   throw new InputError(
@@ -204,13 +211,11 @@ function requireGithubToken(token: string, mode: ActionMode): void {
 
 /** The GitHub App's numeric ID (public: on the App's settings page). */
 export function parseAppId(raw: string, mode: ActionMode): number {
-  const value = raw.trim();
-  if (!value) {
-    throw new InputError(
-      `Input \`app-id\` is required in \`${mode}\` mode: the numeric ID of the slack-deploy-gate GitHub App (its settings page shows it, under "App ID"). ` +
-        "Only a check run written by that App counts as a decision.",
-    );
-  }
+  const value = required(
+    raw,
+    `Input \`app-id\` is required in \`${mode}\` mode: the numeric ID of the slack-deploy-gate GitHub App (its settings page shows it, under "App ID"). ` +
+      "Only a check run written by that App counts as a decision.",
+  );
   const id = Number(value);
   if (!/^\d{1,15}$/.test(value) || !Number.isSafeInteger(id) || id <= 0) {
     throw new InputError(
@@ -221,13 +226,11 @@ export function parseAppId(raw: string, mode: ActionMode): number {
 }
 
 export function parseRequestId(raw: string): string {
-  const value = raw.trim();
-  if (!value) {
-    throw new InputError(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to copy
-      "Input `request-id` is required in `verify` mode: pass the request ID the App dispatched this workflow with, e.g. `request-id: ${{ inputs.request-id }}`.",
-    );
-  }
+  const value = required(
+    raw,
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression for the user to copy
+    "Input `request-id` is required in `verify` mode: pass the request ID the App dispatched this workflow with, e.g. `request-id: ${{ inputs.request-id }}`.",
+  );
   if (!REQUEST_ID.test(value)) {
     throw new InputError(
       `Input \`request-id\` is "${clip(value)}", which is not a slack-deploy-gate request ID (8 to 64 letters, digits, \`-\` or \`_\`).`,
@@ -294,12 +297,10 @@ function asInput<T>(input: string, parse: () => T): T {
 }
 
 export function parseChannel(raw: string): string {
-  const channel = raw.trim();
-  if (!channel) {
-    throw new InputError(
-      "Input `channel` is required: a Slack channel ID such as `C0123ABCD` or a name such as `#deploys`.",
-    );
-  }
+  const channel = required(
+    raw,
+    "Input `channel` is required: a Slack channel ID such as `C0123ABCD` or a name such as `#deploys`.",
+  );
   if (CHANNEL_ID.test(channel) || CHANNEL_NAME.test(channel)) return channel;
   if (CHANNEL_NAME.test(`#${channel}`) && !channel.startsWith("#")) {
     throw new InputError(
@@ -312,12 +313,10 @@ export function parseChannel(raw: string): string {
 }
 
 export function parseEnvironment(raw: string): string {
-  const environment = raw.trim();
-  if (!environment) {
-    throw new InputError(
-      "Input `environment` is required: the name of the GitHub environment the deploy job uses, e.g. `production`.",
-    );
-  }
+  const environment = required(
+    raw,
+    "Input `environment` is required: the name of the GitHub environment the deploy job uses, e.g. `production`.",
+  );
   if (environment.length > 255 || /\p{Cc}/u.test(environment)) {
     throw new InputError(
       "Input `environment` must be a GitHub environment name: at most 255 characters, on one line.",
