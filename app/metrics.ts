@@ -6,6 +6,7 @@
 // error codes, GitHub routes) are normalised and capped, so no caller can grow the series without bound.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { Mode } from "../common/reference.js";
+import type { ClickOutcome } from "./activity/types.js";
 import type { Decision, EffectKind, EffectOutcome } from "./store/types.js";
 
 const PREFIX = "slack_deploy_gate_";
@@ -13,26 +14,8 @@ const PREFIX = "slack_deploy_gate_";
 /** What a Slack interaction was (the kinds of app/slack/interaction.ts). */
 export type ClickKind = "approve" | "reject_clicked" | "reject_submitted" | "unreadable_button";
 
-/**
- * How a click ended:
- * - `counted`: the vote was recorded and more approvals are needed;
- * - `decided`: this click took the decision;
- * - `form_opened`: Reject opened the reason form;
- * - `refused`: the person may not decide (policy, self-approval, not installed, run not waiting, …);
- * - `duplicate`: the person had voted already;
- * - `closed`: the request was decided, expired or superseded already;
- * - `invalid`: the button could not be read;
- * - `error`: it failed (a bug or an outage); the person was told to try again.
- */
-export type ClickOutcome =
-  | "counted"
-  | "decided"
-  | "form_opened"
-  | "refused"
-  | "duplicate"
-  | "closed"
-  | "invalid"
-  | "error";
+/** How a click ended: the activity record's word for it (app/activity/types.ts), one word per idea. */
+export type { ClickOutcome };
 
 export type EffectResult = EffectOutcome["state"];
 

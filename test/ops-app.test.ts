@@ -88,7 +88,12 @@ describe("health, readiness and metrics", () => {
     });
     expect(forged.status).toBe(401);
 
-    const after = await scrape(app.url, METRICS_TOKEN);
+    // The click is counted when its handling ends, which may be just after GitHub saw the review.
+    const after = await waitFor("the click counted", async () => {
+      const now = await scrape(app.url, METRICS_TOKEN);
+      const clicks = (m: Map<string, number>) => sample(m, "slack_deploy_gate_clicks_total");
+      return clicks(now) > clicks(before) ? now : undefined;
+    });
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sample(after, name, labels) - sample(before, name, labels);
     expect(delta("slack_deploy_gate_slack_requests_total", { status: "200" })).toBe(1);
@@ -109,6 +114,13 @@ describe("health, readiness and metrics", () => {
         route: "/repos/{owner}/{repo}/actions/runs/{run_id}/deployment_protection_rule",
       }),
     ).toBe(1);
+    // The click's outcome, the decision and its delivery, each counted once where it is known.
+    expect(delta("slack_deploy_gate_clicks_total", { kind: "approve", outcome: "decided" })).toBe(1);
+    expect(delta("slack_deploy_gate_decisions_total", { decision: "approved", mode: "gate" })).toBe(1);
+    expect(delta("slack_deploy_gate_github_deliveries_total", { effect: "review", result: "done" })).toBe(1);
+    expect(
+      delta("slack_deploy_gate_slack_effects_total", { effect: "update", result: "done" }),
+    ).toBeGreaterThan(0);
     expect(sample(after, "slack_deploy_gate_shutting_down")).toBe(0);
     expect(sample(after, "slack_deploy_gate_work_queue_depth")).toBe(0);
     expect(sample(after, "process_resident_memory_bytes")).toBeGreaterThan(0);

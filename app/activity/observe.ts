@@ -7,6 +7,7 @@
 //   that were refused before they reached a request (bad signature, malformed, another workspace).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { GitHubEvent, GitHubEventHandler } from "../github/events.js";
+import { metrics } from "../metrics.js";
 import type { Interaction, InteractionHandler } from "../slack/interaction.js";
 import type { ClickNote } from "./context.js";
 import type { ActivityRecorder } from "./recorder.js";
@@ -52,6 +53,7 @@ export function recordedClicks(handler: InteractionHandler, recorder: ActivityRe
       if (interaction.kind === "unreadable_button") {
         // A signed click on a button whose reference cannot be read names no request.
         recorder.refused("slack", "unreadable button");
+        metrics.click(interaction.kind, "refused");
         return handler.handle(interaction, context);
       }
       const facts = factsOf(interaction);
@@ -69,6 +71,7 @@ export function recordedClicks(handler: InteractionHandler, recorder: ActivityRe
           text: threw ? "the click could not be handled" : "the App noted no outcome for this click",
         };
         recorder.record(facts, clickEvent(interaction, note, context.recovered), started);
+        metrics.click(interaction.kind, note.outcome);
       }
     },
   };
@@ -76,6 +79,7 @@ export function recordedClicks(handler: InteractionHandler, recorder: ActivityRe
 
 /** A verified click answered 503 (the work queue was full): on its request's timeline. */
 export function recordShed(recorder: ActivityRecorder, interaction: Interaction): void {
+  metrics.click(interaction.kind, "shed");
   if (interaction.kind === "unreadable_button") {
     recorder.refused("slack", "shed: the App was at capacity");
     return;

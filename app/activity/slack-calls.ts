@@ -1,6 +1,7 @@
 // The Slack calls made for a request (an ephemeral reply, the reason form, a message update, a thread
 // reply), on that request's timeline: the Web API method, ok or Slack's error code, and latency. The
-// SlackApi is wrapped as it is handed out; calls made for no request are passed through untouched.
+// SlackApi is wrapped as it is handed out; calls made for no request are only counted (metrics).
+import { metrics } from "../metrics.js";
 import { classifySlackError, type SlackApi } from "../slack/api.js";
 import { currentActivity } from "./context.js";
 
@@ -25,7 +26,12 @@ export function recordSlackCalls(slack: SlackApi): SlackApi {
     (wrapped as Record<string, unknown>)[name] = async (...args: unknown[]) => {
       const context = currentActivity();
       const about = context?.request;
-      if (!context || !about) return original.apply(slack, args);
+      if (!context || !about) {
+        return (original.apply(slack, args) as Promise<unknown>).catch((error: unknown) => {
+          metrics.slackApiError(method, classifySlackError(error).code);
+          throw error;
+        });
+      }
       const started = performance.now();
       const record = (ok: boolean, code?: string) => {
         try {
@@ -46,7 +52,9 @@ export function recordSlackCalls(slack: SlackApi): SlackApi {
         record(true);
         return result;
       } catch (error) {
-        record(false, classifySlackError(error).code);
+        const { code } = classifySlackError(error);
+        record(false, code);
+        metrics.slackApiError(method, code);
         throw error;
       }
     };

@@ -9,6 +9,7 @@ import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { deciderLogin } from "../identity/approval.js";
+import { metrics } from "../metrics.js";
 import * as say from "../sentences.js";
 import type { SlackApi } from "../slack/api.js";
 import type { Actor } from "../slack/interaction.js";
@@ -141,6 +142,7 @@ export function createDecisions(deps: {
     }
     noteDecision(decision, decidedBy, reason);
     noteClick({ outcome: "decided" });
+    metrics.decision(decision, row.mode);
     const decided: RequestRow = { ...row, decision, decidedAt: at, decidedBy, reason };
     const due = effects.filter((e) => e.state === "due").map((e) => e.id);
     if (row.mode === "gate" && !gate) {

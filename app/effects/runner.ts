@@ -5,6 +5,7 @@
 // refresh that lands while an effect runs (here or on another replica) runs it again right after.
 import type { Logger } from "probot";
 import type { ActivityRecorder } from "../activity/recorder.js";
+import { metrics } from "../metrics.js";
 import { type Applied, appliedReply } from "../sentences.js";
 import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
 import { messageUpdate } from "./message-state.js";
@@ -112,6 +113,7 @@ export function createEffectRunner(deps: {
               }) ?? execute(row, current, caused))
             : ({ state: "obsolete", note: "the request is gone" } as const);
           await store.finishEffect(row.id, row.generation, outcome, now());
+          metrics.effect(row.kind, outcome.state, (performance.now() - started) / 1000);
           if (current && isGitHubEffect(row.kind)) recordDelivery(row, current, outcome, started);
           if (outcome.state === "retry") retryAt(row.id, outcome.nextAttemptAt);
           log.info(

@@ -11,6 +11,7 @@ import { recordAbout } from "../activity/context.js";
 import { messageUpdate } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
+import { metrics } from "../metrics.js";
 import { reminder } from "../sentences.js";
 import type { GateRow, NewEffect, RequestRow, Store } from "../store/types.js";
 import { threadReply } from "./life.js";
@@ -71,6 +72,7 @@ export function createRequestTimers(deps: {
       return false;
     }
     recordAbout(request, { kind: "decision", decision: "expired", by: [], reason: null });
+    metrics.decision("expired", request.mode);
     const due = effects.filter((e) => e.state === "due").map((e) => e.id);
     if (request.mode === "gate" && !gate) {
       // As a deciding click does: the gate may have arrived meanwhile, its webhook finding nothing to wake.

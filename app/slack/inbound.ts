@@ -2,6 +2,7 @@
 // click survives a crash. This module hands recorded interactions to the click path, marks them
 // finished, and takes over those a crashed process had acknowledged but not finished.
 import type { Logger } from "pino";
+import { metrics } from "../metrics.js";
 import type { Store } from "../store/types.js";
 import type { Reservation, WorkQueue } from "../work-queue.js";
 import type { Interaction, InteractionHandler } from "./interaction.js";
@@ -119,8 +120,10 @@ export function createInboundWork(options: InboundWorkOptions): InboundWork {
       reservation.run(() => handle(interaction, row.id, true));
       handed += 1;
     }
-    if (handed > 0)
+    if (handed > 0) {
       log.warn({ count: handed }, "took over interactions acknowledged by a process that stopped");
+      metrics.interactionsRecovered(handed);
+    }
     await store.pruneInbound(new Date(now.getTime() - keepFinishedMs));
     return handed;
   }
