@@ -3,7 +3,7 @@
 // answered (the clicker learns nothing was recorded), a 4xx other than a rate limit is never sent
 // again at once, and a rate limit's Retry-After or reset time is honoured.
 import { describe, expect, it } from "vitest";
-import type { ProxiedRequest } from "../../testkit/fault-proxy.js";
+import type { Fault, ProxiedRequest } from "../../testkit/fault-proxy.js";
 import { hasButtons, reviewPath, runPath, statusText, USERS } from "../../testkit/helpers/attack-scene.js";
 import { newPrivateKey } from "../../testkit/helpers/keys.js";
 import { elapse, expectClickNotCounted, useScene } from "./scene.js";
@@ -18,6 +18,21 @@ function updateAfter(ts: string, after: number): ProxiedRequest | undefined {
       r.path.startsWith("/api/chat.update") &&
       r.body.includes(`ts=${encodeURIComponent(ts)}`),
   );
+}
+
+const reviewCalls = (run: number) => scene.githubProxy.matching("POST", reviewPath(run));
+
+/**
+ * Alice approves a fresh request whose review calls meet `fault` (the first one, or `times` of them);
+ * resolves once the App has told Slack what came of the first call, with that call.
+ */
+async function approveMeeting(fault: Fault, times?: number) {
+  const { run, message } = await scene.newRequest();
+  scene.githubProxy.inject({ method: "POST", path: reviewPath(run), fault, times });
+  await scene.click(message, "approve", USERS.alice);
+  const first = await scene.until("the review call", () => reviewCalls(run)[0]);
+  await scene.until("the App's next word to Slack about it", () => updateAfter(message.ts, first.at));
+  return { run, message, first };
 }
 
 describe("GitHub failing", { timeout: 90_000 }, () => {
@@ -57,12 +72,8 @@ describe("GitHub failing", { timeout: 90_000 }, () => {
   }, 60_000);
 
   it("never sends a review GitHub refused with 422 again at once", async () => {
-    const { run, message } = await scene.newRequest();
-    scene.githubProxy.inject({
-      method: "POST",
-      path: reviewPath(run),
-      times: Number.POSITIVE_INFINITY,
-      fault: {
+    const { run } = await approveMeeting(
+      {
         kind: "respond",
         status: 422,
         body: {
@@ -71,63 +82,29 @@ describe("GitHub failing", { timeout: 90_000 }, () => {
           status: "422",
         },
       },
-    });
-
-    await scene.click(message, "approve", USERS.alice);
-    const first = await scene.until(
-      "the review call",
-      () => scene.githubProxy.matching("POST", reviewPath(run))[0],
+      Number.POSITIVE_INFINITY,
     );
-    await scene.until("the App's next word to Slack about it", () => updateAfter(message.ts, first.at));
-    expect(scene.githubProxy.matching("POST", reviewPath(run))).toHaveLength(1);
+    expect(reviewCalls(run)).toHaveLength(1);
   });
 
   it("waits out a secondary rate limit's Retry-After before calling GitHub again", async () => {
     const retryAfterSeconds = 5;
-    const { run, message } = await scene.newRequest();
-    scene.githubProxy.inject({
-      method: "POST",
-      path: reviewPath(run),
-      fault: { kind: "secondary-rate-limit", retryAfterSeconds },
-    });
-
-    await scene.click(message, "approve", USERS.alice);
-    const first = await scene.until(
-      "the review call",
-      () => scene.githubProxy.matching("POST", reviewPath(run))[0],
-    );
-    await scene.until("the App's next word to Slack about it", () => updateAfter(message.ts, first.at));
-    expect(scene.githubProxy.matching("POST", reviewPath(run))).toHaveLength(1);
+    const { run, message, first } = await approveMeeting({ kind: "secondary-rate-limit", retryAfterSeconds });
+    expect(reviewCalls(run)).toHaveLength(1);
     // Honouring Retry-After is a matter of time: wait it out, then look at when the App called.
     await elapse(Math.max(0, first.at + retryAfterSeconds * 1000 - Date.now()));
-    const early = scene.githubProxy
-      .matching("POST", reviewPath(run))
-      .filter((r) => r !== first && r.at < first.at + retryAfterSeconds * 1000);
+    const early = reviewCalls(run).filter((r) => r !== first && r.at < first.at + retryAfterSeconds * 1000);
     expect(early, "review calls made before Retry-After had passed").toEqual([]);
     expect(statusText(scene.message(message.ts))).not.toMatch(/not applied/);
   }, 60_000);
 
   it("waits for x-ratelimit-reset before calling GitHub again after a rate limit", async () => {
     const resetAfterSeconds = 5;
-    const { run, message } = await scene.newRequest();
-    scene.githubProxy.inject({
-      method: "POST",
-      path: reviewPath(run),
-      fault: { kind: "primary-rate-limit", resetAfterSeconds },
-    });
-
-    await scene.click(message, "approve", USERS.alice);
-    const first = await scene.until(
-      "the review call",
-      () => scene.githubProxy.matching("POST", reviewPath(run))[0],
-    );
-    await scene.until("the App's next word to Slack about it", () => updateAfter(message.ts, first.at));
+    const { run, message, first } = await approveMeeting({ kind: "primary-rate-limit", resetAfterSeconds });
     // The reset is a whole second: anything before it (less a second's rounding) is too early.
     const resetAt = (Math.floor(first.at / 1000) + resetAfterSeconds) * 1000;
     await elapse(Math.max(0, resetAt - Date.now()));
-    const early = scene.githubProxy
-      .matching("POST", reviewPath(run))
-      .filter((r) => r !== first && r.at < resetAt - 1000);
+    const early = reviewCalls(run).filter((r) => r !== first && r.at < resetAt - 1000);
     expect(early, "review calls made before the rate limit's reset").toEqual([]);
     expect(statusText(scene.message(message.ts))).not.toMatch(/not applied/);
   }, 60_000);
