@@ -3,7 +3,9 @@
 // runs as real processes (build/app/main.js) on PostgreSQL, behind fault proxies that hold the killed
 // process's work in flight at the moment it dies.
 import { describe, expect, it } from "vitest";
-import { runPath, USERS } from "../testkit/helpers/attack-scene.js";
+import type { FakeMessage } from "../testkit/fakes/slack.js";
+import type { FaultProxy } from "../testkit/fault-proxy.js";
+import { type AppProcess, runPath, USERS } from "../testkit/helpers/attack-scene.js";
 import { useScene } from "./attacks/scene.js";
 
 const scene = useScene();
@@ -12,25 +14,35 @@ const scene = useScene();
 const TAKE_OVER_MS = 15_000 + 5_000 + 15_000;
 const TAKEN_OVER = "took over interactions acknowledged by a process that stopped";
 
+/**
+ * `user`'s click on `doomed` is acknowledged, then the call it makes to `method path` through `proxy`
+ * gets no answer; once that call is on its way `doomed` is killed, and the service answers again.
+ */
+async function killWithCallInFlight(
+  doomed: AppProcess,
+  proxy: FaultProxy,
+  call: { method: string; path: RegExp; what: string },
+  click: { message: FakeMessage; action: "approve" | "reject"; user: string },
+): Promise<void> {
+  proxy.stopAnswering(call.method, call.path);
+  const ack = await scene.click(click.message, click.action, click.user, { app: doomed });
+  expect(ack.status).toBe(200);
+  await scene.until(call.what, () => proxy.matching(call.method, call.path).length > 0);
+  await doomed.kill();
+  proxy.clearRules();
+}
+
 describe("a process killed right after acknowledging a click", () => {
   it("loses nothing: the next process carries the approval out", async () => {
     const doomed = await scene.startApp({ name: "doomed-approve" });
     const { run, message } = await scene.newRequest();
     // GitHub does not answer the run look-up, so the click is in the killed process's hands.
-    scene.githubProxy.inject({
-      method: "GET",
-      path: runPath(run),
-      times: Number.POSITIVE_INFINITY,
-      fault: { kind: "hang" },
-    });
-    const ack = await scene.click(message, "approve", USERS.alice, { app: doomed });
-    expect(ack.status).toBe(200);
-    await scene.until(
-      "the click path to be under way",
-      () => scene.githubProxy.matching("GET", runPath(run)).length > 0,
+    await killWithCallInFlight(
+      doomed,
+      scene.githubProxy,
+      { method: "GET", path: runPath(run), what: "the click path to be under way" },
+      { message, action: "approve", user: USERS.alice },
     );
-    await doomed.kill();
-    scene.githubProxy.clearRules();
     const successor = await scene.startApp({ name: "successor-approve" });
 
     await scene.until("GitHub to be told of the approval", () => scene.reviews(run).length > 0, TAKE_OVER_MS);
@@ -44,20 +56,12 @@ describe("a process killed right after acknowledging a click", () => {
     const { message } = await scene.newRequest();
     const told = scene.ephemerals(USERS.bob).length;
     // Slack does not answer views.open: the form is on its way when the process dies.
-    scene.slackProxy.inject({
-      method: "POST",
-      path: /views\.open$/,
-      times: Number.POSITIVE_INFINITY,
-      fault: { kind: "hang" },
-    });
-    const ack = await scene.click(message, "reject", USERS.bob, { app: doomed });
-    expect(ack.status).toBe(200);
-    await scene.until(
-      "the reason form to be on its way",
-      () => scene.slackProxy.matching("POST", /views\.open$/).length > 0,
+    await killWithCallInFlight(
+      doomed,
+      scene.slackProxy,
+      { method: "POST", path: /views\.open$/, what: "the reason form to be on its way" },
+      { message, action: "reject", user: USERS.bob },
     );
-    await doomed.kill();
-    scene.slackProxy.clearRules();
     const opened = scene.slack.views.length;
     await scene.startApp({ name: "successor-reject" });
 

@@ -81,6 +81,8 @@ export interface FaultProxy {
   /** Every request received, in order of arrival. */
   requests: ProxiedRequest[];
   inject(rule: FaultRule): InjectedRule;
+  /** Every matching request from now on gets no answer (a service that stopped answering), until clearRules. */
+  stopAnswering(method: string, path: RegExp | string): InjectedRule;
   /** Removes every rule, releasing what `hold` rules hold (a `hang` stays until its client gives up). */
   clearRules(): void;
   /** Requests matching a method and path pattern. */
@@ -362,11 +364,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   });
   const { port } = server.address() as AddressInfo;
 
-  return {
+  const proxy: FaultProxy = {
     url: `http://127.0.0.1:${port}`,
     host: `127.0.0.1:${port}`,
     port,
     requests,
+    stopAnswering(method, path) {
+      return proxy.inject({ method, path, times: Number.POSITIVE_INFINITY, fault: { kind: "hang" } });
+    },
     inject(rule) {
       const active: ActiveRule = { rule, left: rule.times ?? 1, hits: 0, released: false, waiting: [] };
       rules.push(active);
@@ -404,4 +409,5 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       });
     },
   };
+  return proxy;
 }

@@ -77,12 +77,7 @@ describe("kill -9", { timeout: 150_000 }, () => {
     const doomed = scene.app;
     const { run, message } = await scene.newRequest();
     // GitHub is slow to answer the run look-up, so the App is killed with the click in hand.
-    scene.githubProxy.inject({
-      method: "GET",
-      path: runPath(run),
-      times: Number.POSITIVE_INFINITY,
-      fault: { kind: "hang" },
-    });
+    scene.githubProxy.stopAnswering("GET", runPath(run));
     const told = scene.ephemerals(USERS.alice).length;
 
     const ack = await scene.click(message, "approve", USERS.alice, { app: doomed });
