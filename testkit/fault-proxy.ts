@@ -5,7 +5,8 @@
 // rule matches a method and a path pattern for a number of requests; everything that passes is
 // recorded with what was done to it, so a test can assert how often and when the App tried again.
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { Socket } from "node:net";
+import { listenOnLoopback } from "./loopback.js";
 
 /** What to do to a matching request. */
 export type Fault =
@@ -358,11 +359,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
 
   const proxy: FaultProxy = {
     url: `http://127.0.0.1:${port}`,

@@ -2,8 +2,8 @@
 // test, the sandbox) can set the scene, send webhooks and read what happened. Loopback only; JSON in
 // and out; a bad request answers 400 with `{error}` naming the problem.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
+import { listenOnLoopback } from "../loopback.js";
 import type { FakeGitHub } from "./github.js";
 import type { NewRun } from "./github-state.js";
 import type { FailureKind, FakeSlack } from "./slack.js";
@@ -172,11 +172,7 @@ export async function startControlServer(
     sendJson(res, 200, (await route(body as Json, url.searchParams)) ?? { ok: true });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,

@@ -4,8 +4,8 @@
 // GitHub answers it AND recorded in `violations`, so a test can demand there were none.
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from "node:http";
-import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
+import { listenOnLoopback } from "../loopback.js";
 import { GitHubAuth } from "./github-auth.js";
 import { ConditionalRequests, type RateLimitUse } from "./github-conditional.js";
 import { createFakeDeployments, type FakeDeployments } from "./github-deployments.js";
@@ -351,11 +351,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       if (!res.headersSent) send(res, error(500, "Internal Server Error"));
     });
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
+  const port = await listenOnLoopback(server, options.port);
   const host = `127.0.0.1:${port}`;
   urls.web = `http://${host}`;
   urls.api = `${urls.web}${API_PREFIX}`;

@@ -6,8 +6,8 @@
 // rate-limit one method (429 with Retry-After for that method only, as Slack limits per method).
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { BodyTooLargeError, readBody } from "../../app/slack/read-body.js";
+import { listenOnLoopback } from "../loopback.js";
 import { createSlackApps, type FakeSlackApp, type FakeSlackInstall } from "./slack-apps.js";
 import { checkBlocks, checkModalView } from "./slack-blocks.js";
 
@@ -573,11 +573,7 @@ export async function startFakeSlack(options: FakeSlackOptions = {}): Promise<Fa
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
-  });
-  const port = (server.address() as AddressInfo).port;
+  const port = await listenOnLoopback(server, options.port);
   webUrl = `http://127.0.0.1:${port}/`;
 
   const fake: FakeSlack = {
