@@ -3,11 +3,12 @@
 // state go to test-output/. This suite proves the page (rendering, confirm dialogs, who sees which
 // ephemeral, the reason form, the policy editor); the rules behind it are proven in-process.
 import { join } from "node:path";
-import type { Browser, Locator, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium, poll, SCREENSHOTS, UI_TIMEOUT } from "../testkit/helpers/chromium.js";
 import { stopAll } from "../testkit/helpers/processes.js";
 import { startSandbox } from "../testkit/helpers/sandbox.js";
+import { sandboxPage } from "../testkit/helpers/sandbox-page.js";
 import { requireBuild } from "../testkit/require-build.js";
 
 let sandboxUrl: string;
@@ -35,31 +36,7 @@ afterAll(async () => {
   await stopAll();
 }, 30_000);
 
-async function actAs(name: string): Promise<void> {
-  await page.locator(".who-option", { hasText: name }).click();
-  await poll(() => page.locator(".who-option.selected").textContent()).toContain(name);
-}
-
-/** Starts a deployment through the page and returns its run id. */
-async function startDeployment(environment: "production" | "staging"): Promise<string> {
-  await page.selectOption("#environment", environment);
-  await page.click("#start");
-  const status = page.locator("#start-status");
-  await poll(() => status.textContent(), 60_000).toMatch(/Run #\d+ is waiting/);
-  const runId = /Run #(\d+)/.exec((await status.textContent()) ?? "")?.[1];
-  if (!runId) throw new Error("no run id in the start status");
-  return runId;
-}
-
-function messageFor(runId: string): Locator {
-  return page.locator("#feed article.msg:not(.ephemeral)", {
-    has: page.locator(`a[href$="/actions/runs/${runId}"]`),
-  });
-}
-
-function runCard(runId: string): Locator {
-  return page.locator(`article.run[data-run-id="${runId}"]`);
-}
+const { actAs, startDeployment, messageFor, runCard, screenshot } = sandboxPage(() => page, "sandbox");
 
 async function clickButton(runId: string, label: "Approve" | "Reject", confirmTitle: RegExp): Promise<void> {
   await messageFor(runId).locator("button.bk-button", { hasText: label }).click();
@@ -68,11 +45,6 @@ async function clickButton(runId: string, label: "Approve" | "Reject", confirmTi
   expect(await page.locator("#confirm-title").textContent()).toMatch(confirmTitle);
   await page.click("#confirm-ok");
   await dialog.waitFor({ state: "hidden" });
-}
-
-async function screenshot(name: string, show?: Locator): Promise<void> {
-  await show?.scrollIntoViewIfNeeded();
-  await page.screenshot({ path: join(SCREENSHOTS, `sandbox-${name}.png`), fullPage: true });
 }
 
 describe("the sandbox in a browser", () => {
