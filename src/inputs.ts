@@ -76,43 +76,17 @@ const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const GROUP_ID = /^S[A-Z0-9]{2,20}$/;
 const REQUEST_ID = /^[A-Za-z0-9_-]{8,64}$/;
 
+/** What every mode that posts the request reads. */
+const POST_INPUTS = ["slack-bot-token", "channel", "message", "mention", "slack-api-url"];
 /** Inputs each mode reads beyond `mode`, `environment` and `github-token`. */
 const MODE_INPUTS: Record<ActionMode, readonly string[]> = {
-  gate: ["slack-bot-token", "channel", "message", "mention", "slack-api-url"],
-  wait: [
-    "slack-bot-token",
-    "channel",
-    "message",
-    "mention",
-    "slack-api-url",
-    "app-id",
-    "timeout",
-    "poll-interval",
-  ],
-  dispatch: [
-    "slack-bot-token",
-    "channel",
-    "message",
-    "mention",
-    "slack-api-url",
-    "dispatch-workflow",
-    "dispatch-ref",
-  ],
+  gate: POST_INPUTS,
+  wait: [...POST_INPUTS, "app-id", "timeout", "poll-interval"],
+  dispatch: [...POST_INPUTS, "dispatch-workflow", "dispatch-ref"],
   verify: ["app-id", "request-id"],
 };
-const ALL_OPTIONAL = [
-  "slack-bot-token",
-  "channel",
-  "message",
-  "mention",
-  "slack-api-url",
-  "app-id",
-  "timeout",
-  "poll-interval",
-  "dispatch-workflow",
-  "dispatch-ref",
-  "request-id",
-];
+/** Every input some mode reads, in the order the modes above name them. */
+const ALL_OPTIONAL = [...new Set(Object.values(MODE_INPUTS).flat())];
 
 /**
  * Reads the tokens first and masks them before anything else can print them, then validates the rest.
