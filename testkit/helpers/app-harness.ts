@@ -27,6 +27,7 @@ import {
   startFakeSlack,
 } from "../fakes/slack.js";
 import { newPrivateKey } from "./keys.js";
+import { CROWD_GROUP, crowdOf, policyFor, slackUsers, USERS } from "./people.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { freePort } from "./processes.js";
 import { postRequestToSlack, requestDetails } from "./request-message.js";
@@ -43,22 +44,15 @@ export const INSTALLATION_ID = 77;
 /** The commit every run of the default scene is on. */
 export const HEAD_SHA = "a".repeat(40);
 
-/** Slack users of the default scene. */
-export const USERS = {
-  alice: "U0ALICE",
-  bob: "U0BOB",
-  carol: "U0CAROL", // in the SRE group
-  mallory: "U0MALLORY", // nobody's approver
-  dave: "U0DAVE", // triggers runs
-} as const;
+export { CROWD_GROUP, USERS };
+/** Carol's group. */
 export const SRE_GROUP = "S0SRE";
 /** Fifty approvers, for concurrent clicks. */
-export const CROWD_GROUP = "S0CROWD";
-export const CROWD = Array.from({ length: 50 }, (_, i) => `U0CROWD${String(i).padStart(2, "0")}`);
+export const CROWD = crowdOf(50);
 
-export const DEFAULT_POLICY = `
-environments:
-  production:
+/** production: one approval from Alice, Bob, Dave or the SRE group; staging: two of Alice, Bob, Carol or the crowd. */
+export const DEFAULT_POLICY = policyFor(
+  `  production:
     approvers:
       users: [${USERS.alice}, ${USERS.bob}, ${USERS.dave}]
       groups: [${SRE_GROUP}]
@@ -68,13 +62,9 @@ environments:
       users: [${USERS.alice}, ${USERS.bob}, ${USERS.carol}]
       groups: [${CROWD_GROUP}]
     required-approvals: 2
-github-users:
-  ${USERS.alice}: alice
-  ${USERS.bob}: bob
-  ${USERS.carol}: carol
-  ${USERS.dave}: dave
-${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
-`;
+`,
+  CROWD,
+);
 
 const privateKey = newPrivateKey();
 
@@ -147,14 +137,13 @@ export async function startHarness(backend: Backend, options: HarnessOptions = {
   }
 
   const slack = await startFakeSlack({
-    users: {
-      [USERS.alice]: { name: "alice", realName: "Alice Approver" },
-      [USERS.bob]: { name: "bob", realName: "Bob Approver" },
-      [USERS.carol]: { name: "carol", realName: "Carol SRE" },
-      [USERS.mallory]: { name: "mallory", realName: "Mallory Outsider" },
-      [USERS.dave]: { name: "dave", realName: "Dave Developer" },
-      ...Object.fromEntries(CROWD.map((id, i) => [id, { name: `crowd${i}` }])),
-    },
+    users: slackUsers(CROWD, {
+      alice: "Alice Approver",
+      bob: "Bob Approver",
+      carol: "Carol SRE",
+      mallory: "Mallory Outsider",
+      dave: "Dave Developer",
+    }),
     usergroups: { [SRE_GROUP]: [USERS.carol], [CROWD_GROUP]: CROWD },
   });
   const github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });

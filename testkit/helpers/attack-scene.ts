@@ -15,6 +15,7 @@ import { postWebhook } from "../fakes/github-webhooks.js";
 import { type FakeMessage, type FakeSlack, startFakeSlack } from "../fakes/slack.js";
 import { type FaultProxy, startFaultProxy } from "../fault-proxy.js";
 import { newPrivateKey } from "./keys.js";
+import { CROWD_GROUP, crowdOf, namesOf, policyFor, slackUsers, USERS } from "./people.js";
 import { createTestDatabase, type TestDatabase } from "./postgres.js";
 import { type Child, freePort, PROJECT_ROOT, startApp, waitFor } from "./processes.js";
 import { postRequestToSlack, requestDetails } from "./request-message.js";
@@ -40,24 +41,10 @@ export const SECRETS = {
   databasePassword: `dbpw-${randomBytes(10).toString("hex")}`,
 };
 
-export const USERS = {
-  alice: "U0ALICE",
-  bob: "U0BOB",
-  carol: "U0CAROL",
-  mallory: "U0MALLORY", // nobody's approver
-  dave: "U0DAVE", // triggers the runs
-} as const;
+export { CROWD_GROUP, USERS };
+export const CROWD = crowdOf(20);
 /** Slack user ID → the name Slack shows (and, where the policy maps one, the same GitHub login). */
-export const NAMES: Record<string, string> = {
-  [USERS.alice]: "alice",
-  [USERS.bob]: "bob",
-  [USERS.carol]: "carol",
-  [USERS.mallory]: "mallory",
-  [USERS.dave]: "dave",
-};
-export const CROWD = Array.from({ length: 20 }, (_, i) => `U0CROWD${String(i).padStart(2, "0")}`);
-export const CROWD_GROUP = "S0CROWD";
-for (const [i, id] of CROWD.entries()) NAMES[id] = `crowd${i}`;
+export const NAMES = namesOf(CROWD);
 
 /**
  * Whether a review comment names this person: by Slack ID, Slack name or GitHub login (how it
@@ -71,8 +58,8 @@ export function names(comment: string | undefined, user: string): boolean {
 }
 
 /** production: one approval from Alice, Bob, Carol or the crowd; staging: two of Alice, Bob, Carol. */
-export const DEFAULT_POLICY = `environments:
-  production:
+export const DEFAULT_POLICY = policyFor(
+  `  production:
     approvers:
       users: [${USERS.alice}, ${USERS.bob}, ${USERS.carol}]
       groups: [${CROWD_GROUP}]
@@ -84,13 +71,9 @@ export const DEFAULT_POLICY = `environments:
   default:
     approvers:
       users: [${USERS.alice}]
-github-users:
-  ${USERS.alice}: alice
-  ${USERS.bob}: bob
-  ${USERS.carol}: carol
-  ${USERS.dave}: dave
-${CROWD.map((id, i) => `  ${id}: crowd${i}`).join("\n")}
-`;
+`,
+  CROWD,
+);
 
 export interface AppProcess {
   name: string;
@@ -193,14 +176,13 @@ export async function startAttackScene(options: { policy?: string } = {}): Promi
   const privateKey = newPrivateKey();
   const slack = await startFakeSlack({
     tokens: [SECRETS.botToken],
-    users: {
-      [USERS.alice]: { name: "alice", realName: "Alice Approver" },
-      [USERS.bob]: { name: "bob", realName: "Bob Approver" },
-      [USERS.carol]: { name: "carol", realName: "Carol Approver" },
-      [USERS.mallory]: { name: "mallory", realName: "Mallory Outsider" },
-      [USERS.dave]: { name: "dave", realName: "Dave Developer" },
-      ...Object.fromEntries(CROWD.map((id) => [id, { name: NAMES[id] as string }])),
-    },
+    users: slackUsers(CROWD, {
+      alice: "Alice Approver",
+      bob: "Bob Approver",
+      carol: "Carol Approver",
+      mallory: "Mallory Outsider",
+      dave: "Dave Developer",
+    }),
     usergroups: { [CROWD_GROUP]: CROWD },
   });
   const github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: SECRETS.webhookSecret });
