@@ -205,14 +205,9 @@ describe("the setup server", () => {
   let env: NodeJS.ProcessEnv;
   let printed: string[];
 
-  beforeEach(async () => {
-    github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });
-    slack = await startFakeSlack();
-    dir = scratch();
-    writeFileSync(join(dir, ".env"), "# my settings\nLOG_LEVEL=debug\nAPP_ID=\n");
-    env = { LOG_LEVEL: "debug", APP_ID: "", SHELL_ONLY: "x" };
-    printed = [];
-    server = await startSetupServer({
+  /** The setup server in `dir`, against the fakes, with `env` as its environment. */
+  const start = () =>
+    startSetupServer({
       ...setupOptions(
         {
           GHE_HOST: github.host,
@@ -227,6 +222,15 @@ describe("the setup server", () => {
       env,
       print: (line) => printed.push(line),
     });
+
+  beforeEach(async () => {
+    github = await startFakeGitHub({ appId: APP_ID, privateKey, webhookSecret: WEBHOOK_SECRET });
+    slack = await startFakeSlack();
+    dir = scratch();
+    writeFileSync(join(dir, ".env"), "# my settings\nLOG_LEVEL=debug\nAPP_ID=\n");
+    env = { LOG_LEVEL: "debug", APP_ID: "", SHELL_ONLY: "x" };
+    printed = [];
+    server = await start();
   });
   afterEach(async () => {
     await server.close();
@@ -497,21 +501,7 @@ describe("the setup server", () => {
   it("warns when the environment overrides what setup stored", async () => {
     await server.close();
     env.SLACK_BOT_TOKEN = "xoxb-from-the-shell";
-    server = await startSetupServer({
-      ...setupOptions(
-        {
-          GHE_HOST: github.host,
-          GHE_PROTOCOL: "http",
-          SLACK_API_URL: slack.url,
-          PORT: "0",
-          HOST: "127.0.0.1",
-        },
-        dir,
-      ),
-      projectDir: PROJECT_ROOT,
-      env,
-      print: (line) => printed.push(line),
-    });
+    server = await start();
     const visitor = await signedIn();
     await visitor.post("/setup/slack/manual", {
       csrf: await visitor.csrf(),
