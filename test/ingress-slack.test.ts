@@ -33,7 +33,12 @@ import { type ServedIngress, serveIngress } from "../testkit/helpers/ingress.js"
 import { createTestDatabase, type TestDatabase } from "../testkit/helpers/postgres.js";
 import { postRequestToSlack, requestDetails } from "../testkit/helpers/request-message.js";
 import { blockActionsPayload, viewSubmissionPayload } from "../testkit/helpers/slack-clicks.js";
-import { formEncodePayload, postSignedBody, postSignedToSlackRoute } from "../testkit/helpers/slack-sign.js";
+import {
+  formEncodePayload,
+  postSignedBody,
+  postSignedToSlackRoute,
+  type RouteResponse,
+} from "../testkit/helpers/slack-sign.js";
 
 const SECRET = "slack-signing-secret-for-ingress-tests";
 const REF: RequestReference = {
@@ -145,6 +150,17 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
     return (await store.claimStaleInbound(now, now, 1, 100)).map((row) => row.id);
   }
 
+  /** Every answer is `status` with `text`; nothing reached the click path, nor was left to take over. */
+  async function expectRefused(answers: RouteResponse[], status: number, text: string): Promise<void> {
+    for (const answer of answers) {
+      expect(answer.status).toBe(status);
+      expect(answer.body).toBe(text);
+    }
+    await ingress.idle();
+    expect(clicks.handled).toEqual([]);
+    expect(await unfinished()).toEqual([]);
+  }
+
   const idOf = (body: string) => createHash("sha256").update(body).digest("hex");
 
   it("records a click before answering 200, hands it to the click path once, and finishes the record", async () => {
@@ -177,13 +193,7 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       sendBody: body.replace("U0JANE", "U0MALLORY"),
     });
     const unsigned = await postSignedBody(url, body, SECRET, { omit: ["x-slack-signature"] });
-    for (const answer of [forged, stale, tampered, unsigned]) {
-      expect(answer.status).toBe(401);
-      expect(answer.body).toBe("invalid signature");
-    }
-    await ingress.idle();
-    expect(clicks.handled).toEqual([]);
-    expect(await unfinished()).toEqual([]);
+    await expectRefused([forged, stale, tampered, unsigned], 401, "invalid signature");
   });
 
   it("acknowledges a replayed body and drops it: the click path sees it once", async () => {
@@ -206,14 +216,9 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       click("approve", { api_app_id: "A0OTHERAPP" }),
       click("approve", { team: null }),
     ];
-    for (const payload of cases) {
-      const answer = await postSignedToSlackRoute(url, payload, SECRET);
-      expect(answer.status).toBe(403);
-      expect(answer.body).toBe("this App does not serve that workspace");
-    }
-    await ingress.idle();
-    expect(clicks.handled).toEqual([]);
-    expect(await unfinished()).toEqual([]);
+    const answers: RouteResponse[] = [];
+    for (const payload of cases) answers.push(await postSignedToSlackRoute(url, payload, SECRET));
+    await expectRefused(answers, 403, "this App does not serve that workspace");
   });
 
   it("answers malformed payloads 400 and records nothing", async () => {
@@ -223,12 +228,9 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       formEncodePayload({ ...click(), user: { id: "not-a-user" } }),
       formEncodePayload({ ...click(), actions: [] }),
     ];
-    for (const body of bodies) {
-      const answer = await postSignedBody(url, body, SECRET);
-      expect(answer.status).toBe(400);
-      expect(answer.body).toBe("malformed payload");
-    }
-    expect(await unfinished()).toEqual([]);
+    const answers: RouteResponse[] = [];
+    for (const body of bodies) answers.push(await postSignedBody(url, body, SECRET));
+    await expectRefused(answers, 400, "malformed payload");
   });
 
   it("hands a button it cannot read to the click path as unreadable_button, so the clicker is told", async () => {
