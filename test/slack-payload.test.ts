@@ -95,42 +95,34 @@ function parseError(body: string | Buffer): PayloadError {
 }
 
 describe("block_actions", () => {
-  it("parses an Approve click on the message the Action posted into an approve interaction", async () => {
+  /** Jane clicks `action` on a fresh request message: what Slack sends, parsed, and the message. */
+  async function clickOnNewMessage(action: "approve" | "reject", triggerId: string) {
     const message = await postRequestMessage();
-    const triggerId = slack.issueTriggerId(CLICKER.id);
     const result = parse(
-      blockActionsPayload({ message, actionId: ACTION_IDS.approve, user: CLICKER, triggerId }),
+      blockActionsPayload({ message, actionId: ACTION_IDS[action], user: CLICKER, triggerId }),
     );
-    expect(result).toEqual({
-      kind: "interaction",
-      interaction: {
-        kind: "approve",
-        user: "U0JANE",
-        channelId: DEFAULT_CHANNEL_ID,
-        messageTs: message.ts,
-        reference: REF,
-        messageBlocks: message.blocks,
-      },
-    });
+    /** What any click on this message carries. */
+    const onMessage = {
+      user: "U0JANE",
+      channelId: DEFAULT_CHANNEL_ID,
+      messageTs: message.ts,
+      reference: REF,
+      messageBlocks: message.blocks,
+    };
+    return { result, onMessage };
+  }
+
+  it("parses an Approve click on the message the Action posted into an approve interaction", async () => {
+    const { result, onMessage } = await clickOnNewMessage("approve", slack.issueTriggerId(CLICKER.id));
+    expect(result).toEqual({ kind: "interaction", interaction: { kind: "approve", ...onMessage } });
   });
 
   it("parses a Reject click with its trigger id, which the reason form needs", async () => {
-    const message = await postRequestMessage();
     const triggerId = slack.issueTriggerId();
-    const result = parse(
-      blockActionsPayload({ message, actionId: ACTION_IDS.reject, user: CLICKER, triggerId }),
-    );
+    const { result, onMessage } = await clickOnNewMessage("reject", triggerId);
     expect(result).toEqual({
       kind: "interaction",
-      interaction: {
-        kind: "reject_clicked",
-        user: "U0JANE",
-        channelId: DEFAULT_CHANNEL_ID,
-        messageTs: message.ts,
-        reference: REF,
-        messageBlocks: message.blocks,
-        triggerId,
-      },
+      interaction: { kind: "reject_clicked", ...onMessage, triggerId },
     });
   });
 
