@@ -895,38 +895,34 @@ describe.each([sqlite, postgres])("$name store", (backend) => {
         [review(requestId, { state: "waiting" }), update(requestId, { text: "1 of 2 approvals" })],
         at(3),
       );
+      // As recorded at(3): never tried, nothing noted.
+      const untried = {
+        requestId,
+        generation: 1,
+        attempts: 0,
+        leaseUntil: null,
+        lastError: null,
+        note: null,
+        result: null,
+        createdAt: at(3),
+        updatedAt: at(3),
+      };
       expect(await store.listEffects(requestId)).toEqual([
         {
+          ...untried,
           id: `${requestId}:github.review`,
-          requestId,
           kind: "github.review",
           payload: {},
           state: "waiting",
-          generation: 1,
-          attempts: 0,
           nextAttemptAt: null,
-          leaseUntil: null,
-          lastError: null,
-          note: null,
-          result: null,
-          createdAt: at(3),
-          updatedAt: at(3),
         },
         {
+          ...untried,
           id: `${requestId}:slack.update`,
-          requestId,
           kind: "slack.update",
           payload: { text: "1 of 2 approvals" },
           state: "due",
-          generation: 1,
-          attempts: 0,
           nextAttemptAt: at(3),
-          leaseUntil: null,
-          lastError: null,
-          note: null,
-          result: null,
-          createdAt: at(3),
-          updatedAt: at(3),
         },
       ]);
       expect(await store.listEffects("no-such-request")).toEqual([]);
