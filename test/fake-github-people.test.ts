@@ -144,27 +144,24 @@ describe("OAuth web flow", () => {
 });
 
 describe("people through the installation", () => {
+  type Installation = ReturnType<typeof installation>;
+  /** `username`'s membership of acme's release managers, as the installation reads it. */
+  const releaseManager = (octokit: Installation, username: string) =>
+    octokit.rest.teams.getMembershipForUserInOrg({ org: "acme", team_slug: "release-managers", username });
+  const userById = (octokit: Installation, id: number) =>
+    octokit.request("GET /user/{account_id}", { account_id: id });
+
   it("answers team membership, org membership and users by id, as GitHub describes them", async () => {
     const octokit = installation();
-    const { data: team } = await octokit.rest.teams.getMembershipForUserInOrg({
-      org: "acme",
-      team_slug: "release-managers",
-      username: "octocat",
-    });
+    const { data: team } = await releaseManager(octokit, "octocat");
     expect(team).toMatchObject({ role: "member", state: "active" });
-    await expect(
-      octokit.rest.teams.getMembershipForUserInOrg({
-        org: "acme",
-        team_slug: "release-managers",
-        username: "hubot",
-      }),
-    ).rejects.toMatchObject({ status: 404 });
+    await expect(releaseManager(octokit, "hubot")).rejects.toMatchObject({ status: 404 });
     const member = await octokit.rest.orgs.checkMembershipForUser({ org: "acme", username: "hubot" });
     expect(member.status).toBe(204);
     const { data: admin } = await octokit.rest.orgs.getMembershipForUser({ org: "acme", username: "hubot" });
     expect(admin.role).toBe("admin");
     const id = fake.people.must("octocat").id;
-    const { data: byId } = await octokit.request("GET /user/{account_id}", { account_id: id });
+    const { data: byId } = await userById(octokit, id);
     expect(byId.login).toBe("octocat");
     expect(fake.violations).toEqual([]);
   });
@@ -173,28 +170,18 @@ describe("people through the installation", () => {
     const octokit = installation();
     const id = fake.people.must("octocat").id;
     fake.people.rename("octocat", "octo-renamed");
-    const { data: renamed } = await octokit.request("GET /user/{account_id}", { account_id: id });
+    const { data: renamed } = await userById(octokit, id);
     expect(renamed.login).toBe("octo-renamed");
 
     fake.people.removeOrgMember("acme", "octo-renamed");
-    await expect(
-      octokit.rest.teams.getMembershipForUserInOrg({
-        org: "acme",
-        team_slug: "release-managers",
-        username: "octo-renamed",
-      }),
-    ).rejects.toMatchObject({ status: 404 });
+    await expect(releaseManager(octokit, "octo-renamed")).rejects.toMatchObject({ status: 404 });
 
     // As on github.com, a suspended account is hidden from others.
     fake.people.suspend("octo-renamed");
-    await expect(octokit.request("GET /user/{account_id}", { account_id: id })).rejects.toMatchObject({
-      status: 404,
-    });
+    await expect(userById(octokit, id)).rejects.toMatchObject({ status: 404 });
     fake.people.suspend("octo-renamed", false);
     fake.people.deleteUser("octo-renamed");
-    await expect(octokit.request("GET /user/{account_id}", { account_id: id })).rejects.toMatchObject({
-      status: 404,
-    });
+    await expect(userById(octokit, id)).rejects.toMatchObject({ status: 404 });
   });
 
   it("does not show another organization's teams to an installation", async () => {
