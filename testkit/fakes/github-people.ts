@@ -8,7 +8,7 @@
 // organization (and, as on GitHub, with the Members permission, which the fake App has).
 import type { Credential } from "./github-auth.js";
 import { organizationSimple, simpleUser, type Urls } from "./github-objects.js";
-import { error, type Handler, type Reply, type RouteContext } from "./github-routes.js";
+import { type Call, error, type Handler, type Reply, type RouteContext } from "./github-routes.js";
 import { stableId } from "./github-state.js";
 
 export interface UserState {
@@ -218,6 +218,23 @@ export function peopleHandlers(people: GitHubPeople): Record<string, Handler> {
   const notFound = () => error(404, "Not Found");
   // GitHub describes these two 404s without a body.
   const noMember = (): Reply => ({ status: 404 });
+  /**
+   * The organization and person a membership call names, where the caller may read that
+   * organization's members (`hidden` where it may not, or there is no such organization).
+   */
+  const membershipCall = (
+    ctx: RouteContext,
+    call: Call,
+  ):
+    | { kind: "refused"; reply: Reply }
+    | { kind: "hidden" }
+    | { kind: "found"; org: OrgState; user: UserState | undefined } => {
+    const who = reader(ctx, people, call.credential);
+    if (who.kind === "refused") return who;
+    const org = people.org(call.params.org ?? "");
+    if (!org || !canReadOrg(people, who, org.login)) return { kind: "hidden" };
+    return { kind: "found", org, user: people.find(call.params.username ?? "") };
+  };
   return {
     "users/get-authenticated": {
       needs: "none",
@@ -249,12 +266,11 @@ export function peopleHandlers(people: GitHubPeople): Record<string, Handler> {
     "teams/get-membership-for-user-in-org": {
       needs: "none",
       handle(ctx, call) {
-        const who = reader(ctx, people, call.credential);
-        if (who.kind === "refused") return who.reply;
-        const org = people.org(call.params.org ?? "");
-        if (!org || !canReadOrg(people, who, org.login)) return noMember();
+        const found = membershipCall(ctx, call);
+        if (found.kind === "refused") return found.reply;
+        if (found.kind === "hidden") return noMember();
+        const { org, user } = found;
         const team = org.teams.get((call.params.team_slug ?? "").toLowerCase());
-        const user = people.find(call.params.username ?? "");
         const membership = team && user ? team.members.get(user.id) : undefined;
         if (!team || !user || !membership) return noMember();
         return {
@@ -271,12 +287,10 @@ export function peopleHandlers(people: GitHubPeople): Record<string, Handler> {
     "orgs/check-membership-for-user": {
       needs: "none",
       handle(ctx, call) {
-        const who = reader(ctx, people, call.credential);
-        if (who.kind === "refused") return who.reply;
-        const org = people.org(call.params.org ?? "");
-        if (!org || !canReadOrg(people, who, org.login)) return noMember();
-        const user = people.find(call.params.username ?? "");
-        const membership = user ? org.members.get(user.id) : undefined;
+        const found = membershipCall(ctx, call);
+        if (found.kind === "refused") return found.reply;
+        if (found.kind === "hidden") return noMember();
+        const membership = found.user ? found.org.members.get(found.user.id) : undefined;
         return membership?.state === "active" ? { status: 204 } : noMember();
       },
     },
@@ -284,11 +298,10 @@ export function peopleHandlers(people: GitHubPeople): Record<string, Handler> {
     "orgs/get-membership-for-user": {
       needs: "none",
       handle(ctx, call) {
-        const who = reader(ctx, people, call.credential);
-        if (who.kind === "refused") return who.reply;
-        const org = people.org(call.params.org ?? "");
-        if (!org || !canReadOrg(people, who, org.login)) return notFound();
-        const user = people.find(call.params.username ?? "");
+        const found = membershipCall(ctx, call);
+        if (found.kind === "refused") return found.reply;
+        if (found.kind === "hidden") return notFound();
+        const { org, user } = found;
         const membership = user ? org.members.get(user.id) : undefined;
         if (!user || !membership) return notFound();
         const orgUrl = `${ctx.urls.api}/orgs/${encodeURIComponent(org.login)}`;
