@@ -278,6 +278,10 @@ export function createFakeDeployments(input: {
     };
   }
 
+  /** Whether a record belongs to `repo` (GitHub ignores case in repository names). */
+  const ofRepo = (record: { repository: string }, repo: RepositoryState) =>
+    record.repository.toLowerCase() === repo.fullName.toLowerCase();
+
   const handlers: Record<string, Handler> = {
     "repos/list-deployments": {
       needs: "repository",
@@ -287,7 +291,7 @@ export function createFakeDeployments(input: {
         const sha = call.query.get("sha");
         const perPage = Math.min(Number(call.query.get("per_page") ?? 30) || 30, 100);
         const list = deployments
-          .filter((d) => d.repository.toLowerCase() === repo.fullName.toLowerCase())
+          .filter((d) => ofRepo(d, repo))
           .filter((d) => environment === null || d.environment === environment)
           .filter((d) => sha === null || d.sha === sha)
           .reverse()
@@ -299,11 +303,7 @@ export function createFakeDeployments(input: {
       needs: "repository",
       handle(_ctx, call) {
         const repo = call.repo as RepositoryState;
-        const d = deployments.find(
-          (x) =>
-            x.id === Number(call.params.deployment_id) &&
-            x.repository.toLowerCase() === repo.fullName.toLowerCase(),
-        );
+        const d = deployments.find((x) => ofRepo(x, repo) && x.id === Number(call.params.deployment_id));
         if (!d) return objects404();
         const perPage = Math.min(Number(call.query.get("per_page") ?? 30) || 30, 100);
         const list = [...d.statuses].reverse().slice(0, perPage);
@@ -344,11 +344,7 @@ export function createFakeDeployments(input: {
       needs: "repository",
       handle(_ctx, call) {
         const repo = call.repo as RepositoryState;
-        const job = jobs.find(
-          (j) =>
-            j.id === Number(call.params.check_run_id) &&
-            j.repository.toLowerCase() === repo.fullName.toLowerCase(),
-        );
+        const job = jobs.find((j) => ofRepo(j, repo) && j.id === Number(call.params.check_run_id));
         if (!job) return objects404();
         return {
           status: 200,

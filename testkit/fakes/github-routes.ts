@@ -3,7 +3,7 @@
 import type { Credential, GitHubAuth } from "./github-auth.js";
 import type { AppIdentity, Urls } from "./github-objects.js";
 import * as objects from "./github-objects.js";
-import type { GitHubState, RepositoryState } from "./github-state.js";
+import type { GitHubState, InstallationState, RepositoryState } from "./github-state.js";
 import { normalizePath } from "./github-state.js";
 import { workflowHandlers } from "./github-workflows.js";
 
@@ -66,6 +66,13 @@ export function error(status: number, message: string, extra: Record<string, unk
 
 const notFound = () => error(404, "Not Found");
 
+/** An installation as GitHub shows it to its App, or 404 where there is none. */
+function installationReply(ctx: RouteContext, installation: InstallationState | undefined): Reply {
+  return installation
+    ? { status: 200, body: objects.installation(ctx.urls, ctx.app, installation) }
+    : notFound();
+}
+
 function repoOf(call: Call): RepositoryState {
   if (!call.repo) throw new Error("repository handler called without a repository");
   return call.repo;
@@ -87,10 +94,7 @@ export const handlers: Record<string, Handler> = {
   "apps/get-installation": {
     needs: "app",
     handle(ctx, call) {
-      const installation = ctx.state.installations.get(Number(call.params.installation_id));
-      return installation
-        ? { status: 200, body: objects.installation(ctx.urls, ctx.app, installation) }
-        : notFound();
+      return installationReply(ctx, ctx.state.installations.get(Number(call.params.installation_id)));
     },
   },
 
@@ -132,10 +136,7 @@ export const handlers: Record<string, Handler> = {
   "apps/get-repo-installation": {
     needs: "app",
     handle(ctx, call) {
-      const installation = ctx.state.installationFor(`${call.params.owner}/${call.params.repo}`);
-      return installation
-        ? { status: 200, body: objects.installation(ctx.urls, ctx.app, installation) }
-        : notFound();
+      return installationReply(ctx, ctx.state.installationFor(`${call.params.owner}/${call.params.repo}`));
     },
   },
 

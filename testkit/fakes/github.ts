@@ -290,20 +290,19 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
         if (!repo || !canSee(credential, repo.fullName, repo.name)) return error(404, "Not Found");
       }
 
+      const call = {
+        params,
+        query: url.searchParams,
+        body,
+        credential,
+        accept: req.headers.accept ?? "",
+        repo,
+      };
       const failure = failures.find((f) => (!f.method || f.method === method) && f.path.test(apiPath ?? ""));
       if (failure) {
         failure.remaining -= 1;
         if (failure.remaining <= 0) failures.splice(failures.indexOf(failure), 1);
-        if (failure.afterApplying) {
-          handler.handle(ctx, {
-            params,
-            query: url.searchParams,
-            body,
-            credential,
-            accept: req.headers.accept ?? "",
-            repo,
-          });
-        }
+        if (failure.afterApplying) handler.handle(ctx, call);
         return {
           status: failure.status,
           body: { message: failure.message ?? STATUS_CODES[failure.status] ?? "Error" },
@@ -312,14 +311,7 @@ export async function startFakeGitHub(options: FakeGitHubOptions): Promise<FakeG
       }
       if (latencyMs > 0) await new Promise((resolve) => setTimeout(resolve, latencyMs));
 
-      const result = handler.handle(ctx, {
-        params,
-        query: url.searchParams,
-        body,
-        credential,
-        accept: req.headers.accept ?? "",
-        repo,
-      });
+      const result = handler.handle(ctx, call);
       if (result.violation) refuse(result, result.violation);
       if (!result.text && result.status < 500) {
         const wrong = openapi.checkResponse(operation, result.status, result.body);
