@@ -13,6 +13,7 @@ import {
   type RunFacts,
   type RunnerContext,
   runnerEnvironment,
+  type StepOutcome,
 } from "./runner.js";
 
 export interface StepContext extends RunFacts {
@@ -20,19 +21,11 @@ export interface StepContext extends RunFacts {
   serverUrl: string;
   /** The fake's REST root (`…/api/v3`). */
   apiUrl: string;
-  /** The job's GITHUB_TOKEN: the default of `github-token`. */
-  githubToken: string;
-  /** Extra environment (RUNNER_ENVIRONMENT, HTTPS_PROXY, …). */
-  env?: Record<string, string>;
 }
 
-export interface StepResult {
-  code: number | string;
-  outputs: Record<string, string>;
+export interface StepResult extends StepOutcome {
   /** What the step saved for its post step (`core.saveState`). */
   state: Record<string, string>;
-  summary: string;
-  log: string;
 }
 
 export interface RunningStep {

@@ -11,6 +11,7 @@ import {
   type RunFacts,
   type RunnerContext,
   runnerEnvironment,
+  type StepOutcome,
 } from "./runner.js";
 
 /** How much of a child's output is kept for error messages. */
@@ -304,20 +305,12 @@ export interface ActionStep extends RunFacts {
   mention?: string;
   slackBotToken: string;
   slackApiUrl: string;
-  githubToken: string;
   /** e.g. `http://127.0.0.1:PORT` */
   githubServerUrl: string;
   githubApiUrl: string;
-  /** Extra environment, e.g. the runner's HTTPS_PROXY. */
-  env?: Record<string, string>;
 }
 
-export interface ActionResult {
-  code: number | string;
-  outputs: Record<string, string>;
-  summary: string;
-  log: string;
-}
+export type ActionResult = StepOutcome;
 
 /** Runs `dist/index.js` with the environment a runner gives a `node24` action step. */
 export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Promise<ActionResult> {

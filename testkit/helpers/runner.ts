@@ -18,6 +18,18 @@ export interface RunFacts {
   event?: object;
   /** A scratch directory for the step's event, output, state and summary files. */
   workDir: string;
+  /** The job's GITHUB_TOKEN. */
+  githubToken: string;
+  /** Extra environment (RUNNER_ENVIRONMENT, HTTPS_PROXY, …). */
+  env?: Record<string, string>;
+}
+
+/** How a step ended: its exit code, what it wrote to GITHUB_OUTPUT and the summary, and its log. */
+export interface StepOutcome {
+  code: number | string;
+  outputs: Record<string, string>;
+  summary: string;
+  log: string;
 }
 
 export interface RunnerContext extends RunFacts {
