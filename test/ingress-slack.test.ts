@@ -14,12 +14,7 @@ import { encodeModalMetadata } from "../app/slack/modal-metadata.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
 import { openStore } from "../app/store/index.js";
 import type { Store } from "../app/store/types.js";
-import {
-  ACTION_IDS,
-  REJECT_REASON_ACTION_ID,
-  REJECT_REASON_BLOCK_ID,
-  type RequestReference,
-} from "../common/reference.js";
+import { ACTION_IDS, REJECT_REASON_ACTION_ID, REJECT_REASON_BLOCK_ID } from "../common/reference.js";
 import {
   DEFAULT_BOT_TOKEN,
   DEFAULT_CHANNEL_ID,
@@ -31,7 +26,7 @@ import {
 } from "../testkit/fakes/slack.js";
 import { type ServedIngress, serveIngress } from "../testkit/helpers/ingress.js";
 import { createTestDatabase, type TestDatabase } from "../testkit/helpers/postgres.js";
-import { postRequestToSlack, requestDetails } from "../testkit/helpers/request-message.js";
+import { postRequestToSlack, requestDetails, SAMPLE_REFERENCE } from "../testkit/helpers/request-message.js";
 import { blockActionsPayload, viewSubmissionPayload } from "../testkit/helpers/slack-clicks.js";
 import {
   formEncodePayload,
@@ -41,14 +36,7 @@ import {
 } from "../testkit/helpers/slack-sign.js";
 
 const SECRET = "slack-signing-secret-for-ingress-tests";
-const REF: RequestReference = {
-  repository: "acme/api",
-  runId: 4242,
-  runAttempt: 1,
-  environment: "production",
-  mode: "gate",
-  requestId: "req_ingress_01",
-};
+const REF = SAMPLE_REFERENCE;
 const JANE = { id: "U0JANE", teamId: FAKE_TEAM_ID };
 
 type Backend = "sqlite" | "postgres";
@@ -161,6 +149,14 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
     expect(await unfinished()).toEqual([]);
   }
 
+  /** What reached the click path, once the ingress has finished. */
+  async function handedOn(): Promise<unknown[]> {
+    await ingress.idle();
+    return clicks.handled.map((h) => h.interaction);
+  }
+  /** What every interaction of Jane's on the request message carries. */
+  const janeOnMessage = () => ({ user: JANE.id, channelId: DEFAULT_CHANNEL_ID, messageTs: message.ts });
+
   const idOf = (body: string) => createHash("sha256").update(body).digest("hex");
 
   it("records a click before answering 200, hands it to the click path once, and finishes the record", async () => {
@@ -237,13 +233,10 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
     const payload = click();
     const forged = { ...payload, actions: [{ ...(payload.actions as object[])[0], value: "sdg1:[1]" }] };
     expect((await postSignedToSlackRoute(url, forged, SECRET)).status).toBe(200);
-    await ingress.idle();
-    expect(clicks.handled.map((h) => h.interaction)).toEqual([
+    expect(await handedOn()).toEqual([
       {
         kind: "unreadable_button",
-        user: JANE.id,
-        channelId: DEFAULT_CHANNEL_ID,
-        messageTs: message.ts,
+        ...janeOnMessage(),
         problem: "the button carries no valid request reference: reference has the wrong shape",
       },
     ]);
@@ -282,13 +275,10 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
 
     const real = await postSignedToSlackRoute(url, submit("  tests are red "), SECRET);
     expect(real.status).toBe(200);
-    await ingress.idle();
-    expect(clicks.handled.map((h) => h.interaction)).toEqual([
+    expect(await handedOn()).toEqual([
       {
         kind: "reject_submitted",
-        user: JANE.id,
-        channelId: DEFAULT_CHANNEL_ID,
-        messageTs: message.ts,
+        ...janeOnMessage(),
         reference: REF,
         reason: "tests are red",
       },
