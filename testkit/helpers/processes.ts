@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { AppConfig } from "../../app/config.js";
 import {
   inputVariable,
   prepareRunnerFiles,
@@ -218,13 +219,12 @@ export async function runToCompletion(
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../..", import.meta.url));
 
-export interface AppSettings {
-  appId: number;
-  privateKey: string;
-  webhookSecret: string;
-  slackSigningSecret: string;
-  slackBotToken: string;
-  slackApiUrl: string;
+/** What startApp gives the App in its environment: the settings it must have, as loadConfig reads them, and where things are. */
+export interface AppSettings
+  extends Pick<
+    AppConfig,
+    "appId" | "privateKey" | "webhookSecret" | "slackSigningSecret" | "slackBotToken" | "slackApiUrl"
+  > {
   /** `host:port` of the fake GitHub (its API is at /api/v3). */
   githubHost: string;
   databaseUrl: string;
