@@ -7,14 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { type Child, PROJECT_ROOT, parseGithubOutput, startProcess } from "./processes.js";
-import {
-  inputVariable,
-  prepareRunnerFiles,
-  type RunFacts,
-  type RunnerContext,
-  runnerEnvironment,
-  type StepOutcome,
-} from "./runner.js";
+import { inputVariable, prepareStep, type RunFacts, type RunnerContext, type StepOutcome } from "./runner.js";
 
 export interface StepContext extends RunFacts {
   /** `http://127.0.0.1:PORT`, the fake's web root. */
@@ -61,7 +54,7 @@ export function startStep(
 ): RunningStep {
   counter += 1;
   const runner: RunnerContext = { ...context, job: "approval" };
-  const files = prepareRunnerFiles(runner, `${context.runId}-${process.pid}-${counter}`);
+  const { files, env } = prepareStep(runner, `${context.runId}-${process.pid}-${counter}`);
   const stateEnv = Object.fromEntries(
     Object.entries(options.state ?? {}).map(([name, value]) => [`STATE_${name}`, value]),
   );
@@ -71,8 +64,7 @@ export function startStep(
     args: [join(PROJECT_ROOT, "dist", "index.js")],
     cwd: context.workDir,
     env: {
-      ...runnerEnvironment(runner, files),
-      ...context.env,
+      ...env,
       ...inputEnvironment(inputs, context.githubToken),
       ...stateEnv,
     },

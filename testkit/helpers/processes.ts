@@ -6,14 +6,7 @@ import { createServer } from "node:net";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AppConfig } from "../../app/config.js";
-import {
-  inputVariable,
-  prepareRunnerFiles,
-  type RunFacts,
-  type RunnerContext,
-  runnerEnvironment,
-  type StepOutcome,
-} from "./runner.js";
+import { inputVariable, prepareStep, type RunFacts, type RunnerContext, type StepOutcome } from "./runner.js";
 
 /** How much of a child's output is kept for error messages. */
 const KEPT_OUTPUT = 64 * 1024;
@@ -321,7 +314,7 @@ export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Prom
     serverUrl: step.githubServerUrl,
     apiUrl: step.githubApiUrl,
   };
-  const files = prepareRunnerFiles(context, unique);
+  const { files, env } = prepareStep(context, unique);
   const inputs: Record<string, string | undefined> = {
     "slack-bot-token": step.slackBotToken,
     channel: step.channel,
@@ -332,7 +325,6 @@ export async function runActionStep(step: ActionStep, root = PROJECT_ROOT): Prom
     "slack-api-url": step.slackApiUrl,
     "github-token": step.githubToken,
   };
-  const env: NodeJS.ProcessEnv = { ...runnerEnvironment(context, files), ...step.env };
   for (const [name, value] of Object.entries(inputs)) {
     // The runner passes every declared input; an unset optional one arrives empty.
     env[inputVariable(name)] = value ?? "";

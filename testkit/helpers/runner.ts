@@ -47,8 +47,20 @@ export interface RunnerFiles {
   summary: string;
 }
 
+/**
+ * Everything a runner prepares for a step but its inputs: the files (named by `unique`) and the
+ * environment (the runner's variables, then the context's own `env`).
+ */
+export function prepareStep(
+  context: RunnerContext,
+  unique: string,
+): { files: RunnerFiles; env: Record<string, string | undefined> } {
+  const files = prepareRunnerFiles(context, unique);
+  return { files, env: { ...runnerEnvironment(context, files), ...context.env } };
+}
+
 /** Writes a step's event file and its empty output, state and summary files, named by `unique`. */
-export function prepareRunnerFiles(context: RunnerContext, unique: string): RunnerFiles {
+function prepareRunnerFiles(context: RunnerContext, unique: string): RunnerFiles {
   mkdirSync(context.workDir, { recursive: true });
   const files = {
     event: join(context.workDir, `event-${unique}.json`),
@@ -72,10 +84,7 @@ export function prepareRunnerFiles(context: RunnerContext, unique: string): Runn
 }
 
 /** The variables a runner sets for a step (no inputs): this process's PATH and HOME, and nothing else of it. */
-export function runnerEnvironment(
-  context: RunnerContext,
-  files: RunnerFiles,
-): Record<string, string | undefined> {
+function runnerEnvironment(context: RunnerContext, files: RunnerFiles): Record<string, string | undefined> {
   const [owner] = context.repository.split("/");
   return {
     PATH: process.env.PATH,
