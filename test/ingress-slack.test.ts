@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Ingress } from "../app/http/ingress.js";
+import type { Ingress, IngressOptions } from "../app/http/ingress.js";
 import type { Interaction, InteractionHandler } from "../app/slack/interaction.js";
 import { encodeModalMetadata } from "../app/slack/modal-metadata.js";
 import { rejectModal } from "../app/slack/reject-modal.js";
@@ -64,6 +64,24 @@ function recorder() {
   };
 }
 
+/** The ingress serving Slack's route alone: clicks go to `clicks`, webhooks nowhere. */
+function serveSlackRoute(
+  store: Store,
+  clicks: ReturnType<typeof recorder>,
+  slack: FakeSlack,
+  tuning: IngressOptions["tuning"],
+): Promise<ServedIngress> {
+  return serveIngress({
+    store,
+    interactions: clicks.handler,
+    events: { handle: async () => {} },
+    slack: { signingSecret: SECRET, botToken: DEFAULT_BOT_TOKEN, apiUrl: slack.url },
+    webhookSecret: "unused-here",
+    log: pino({ level: "silent" }),
+    tuning,
+  });
+}
+
 describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend) => {
   let slack: FakeSlack;
   let dir: string;
@@ -93,14 +111,10 @@ describe.each<Backend>(["sqlite", "postgres"])("the Slack route on %s", (backend
       store = await openStore(`sqlite://${join(dir, `${Date.now()}-${Math.random()}.db`)}`);
     }
     clicks = recorder();
-    served = await serveIngress({
-      store,
-      interactions: clicks.handler,
-      events: { handle: async () => {} },
-      slack: { signingSecret: SECRET, botToken: DEFAULT_BOT_TOKEN, apiUrl: slack.url },
-      webhookSecret: "unused-here",
-      log: pino({ level: "silent" }),
-      tuning: { queue: { concurrency: 1, maxWaiting: 2 }, workspaceRetryMs: 10, inboundStaleAfterMs: 1000 },
+    served = await serveSlackRoute(store, clicks, slack, {
+      queue: { concurrency: 1, maxWaiting: 2 },
+      workspaceRetryMs: 10,
+      inboundStaleAfterMs: 1000,
     });
     ingress = served.ingress;
     await ingress.workspace.start();
@@ -356,14 +370,9 @@ describe("the Slack route before the workspace is known", () => {
     const store = await openStore(`sqlite://${join(dir, "app.db")}`);
     const clicks = recorder();
     slack.failNext("auth.test", "server_error", 1000);
-    const served = await serveIngress({
-      store,
-      interactions: clicks.handler,
-      events: { handle: async () => {} },
-      slack: { signingSecret: SECRET, botToken: DEFAULT_BOT_TOKEN, apiUrl: slack.url },
-      webhookSecret: "unused-here",
-      log: pino({ level: "silent" }),
-      tuning: { workspaceRetryMs: 5, inboundStaleAfterMs: 60_000 },
+    const served = await serveSlackRoute(store, clicks, slack, {
+      workspaceRetryMs: 5,
+      inboundStaleAfterMs: 60_000,
     });
     const { ingress } = served;
     const url = `${served.base}/slack/interactions`;
