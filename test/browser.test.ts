@@ -3,60 +3,44 @@
 // state go to test-output/. This suite proves the page (rendering, confirm dialogs, who sees which
 // ephemeral, the reason form, the policy editor); the rules behind it are proven in-process.
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium, poll, SCREENSHOTS, UI_TIMEOUT } from "../testkit/helpers/chromium.js";
-import { stopAll } from "../testkit/helpers/processes.js";
-import { startSandbox } from "../testkit/helpers/sandbox.js";
-import { sandboxPage } from "../testkit/helpers/sandbox-page.js";
-import { requireBuild } from "../testkit/require-build.js";
+import { describe, expect, it } from "vitest";
+import { poll, SCREENSHOTS } from "../testkit/helpers/chromium.js";
+import { useSandboxPage } from "../testkit/helpers/sandbox-page.js";
 
-let sandboxUrl: string;
-let browser: Browser;
-let page: Page;
-
-beforeAll(async () => {
-  requireBuild("app", "action");
-  browser = await launchChromium();
-  ({ sandboxUrl } = await startSandbox());
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-  page.setDefaultTimeout(UI_TIMEOUT);
+const ui = useSandboxPage({
+  viewport: { width: 1440, height: 1000 },
+  screenshots: "sandbox",
   // No request may leave the machine: the page must be self-contained.
-  page.on("request", (request) => {
-    const url = new URL(request.url());
-    if (!["localhost", "127.0.0.1"].includes(url.hostname) && url.protocol !== "data:") {
-      throw new Error(`the sandbox page requested ${request.url()}`);
-    }
-  });
-  await page.goto(sandboxUrl);
-}, 300_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await stopAll();
-}, 30_000);
-
-const { actAs, startDeployment, messageFor, runCard, screenshot } = sandboxPage(() => page, "sandbox");
+  watch(page) {
+    page.on("request", (request) => {
+      const url = new URL(request.url());
+      if (!["localhost", "127.0.0.1"].includes(url.hostname) && url.protocol !== "data:") {
+        throw new Error(`the sandbox page requested ${request.url()}`);
+      }
+    });
+  },
+});
+const { actAs, startDeployment, messageFor, runCard, screenshot } = ui;
 
 async function clickButton(runId: string, label: "Approve" | "Reject", confirmTitle: RegExp): Promise<void> {
   await messageFor(runId).locator("button.bk-button", { hasText: label }).click();
-  const dialog = page.locator("#confirm");
+  const dialog = ui.page.locator("#confirm");
   await dialog.waitFor({ state: "visible" });
-  expect(await page.locator("#confirm-title").textContent()).toMatch(confirmTitle);
-  await page.click("#confirm-ok");
+  expect(await ui.page.locator("#confirm-title").textContent()).toMatch(confirmTitle);
+  await ui.page.click("#confirm-ok");
   await dialog.waitFor({ state: "hidden" });
 }
 
 describe("the sandbox in a browser", () => {
   it("explains itself and renders the Action's request as Slack would", async () => {
-    await poll(() => page.locator(".intro").textContent()).toContain("Start a deployment");
-    expect(await page.locator(".who-option").count()).toBe(4);
+    await poll(() => ui.page.locator(".intro").textContent()).toContain("Start a deployment");
+    expect(await ui.page.locator(".who-option").count()).toBe(4);
     const runId = await startDeployment("staging");
     const message = messageFor(runId);
     await message.waitFor();
     expect(await message.locator(".bk-header").textContent()).toBe("Deploy acme/webshop to staging?");
     // The commit title holds `<dark mode> &`: shown literally, never as markup.
-    await poll(() => page.locator("#feed").textContent()).toBeTruthy();
+    await poll(() => ui.page.locator("#feed").textContent()).toBeTruthy();
     expect(await message.locator(".bk-field", { hasText: "Environment" }).textContent()).toContain("staging");
     expect(await message.locator("button.bk-primary").textContent()).toBe("Approve");
     expect(await message.locator("button.bk-danger").textContent()).toBe("Reject");
@@ -83,7 +67,7 @@ describe("the sandbox in a browser", () => {
 
     await actAs("Olivia");
     await clickButton(runId, "Approve", /Approve this deployment\?/);
-    const refusal = page.locator("#feed article.ephemeral", { hasText: "not an approver" });
+    const refusal = ui.page.locator("#feed article.ephemeral", { hasText: "not an approver" });
     await refusal.waitFor();
     expect(await refusal.textContent()).toContain("Only visible to you");
     expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
@@ -91,7 +75,9 @@ describe("the sandbox in a browser", () => {
 
     // Alice does not see Olivia's ephemeral.
     await actAs("Alice");
-    await poll(() => page.locator("#feed article.ephemeral", { hasText: "not an approver" }).count()).toBe(0);
+    await poll(() => ui.page.locator("#feed article.ephemeral", { hasText: "not an approver" }).count()).toBe(
+      0,
+    );
 
     await clickButton(runId, "Approve", /Approve this deployment\?/);
     await poll(() => message.locator('[data-block-id="sdg_status"]').textContent()).toMatch(
@@ -114,22 +100,22 @@ describe("the sandbox in a browser", () => {
     await actAs("Bob");
     await clickButton(runId, "Reject", /Reject this deployment\?/);
 
-    const modal = page.locator("#modal");
+    const modal = ui.page.locator("#modal");
     await modal.waitFor({ state: "visible" });
-    expect(await page.locator("#modal-title").textContent()).toBe("Reject deployment");
-    expect(await page.locator("#modal-submit").textContent()).toBe("Reject");
-    expect(await page.locator("#modal-close").textContent()).toBe("Cancel");
+    expect(await ui.page.locator("#modal-title").textContent()).toBe("Reject deployment");
+    expect(await ui.page.locator("#modal-submit").textContent()).toBe("Reject");
+    expect(await ui.page.locator("#modal-close").textContent()).toBe("Cancel");
 
     // Blank (whitespace) reason: Slack submits it and the App answers with an error in the modal.
     await modal.locator("textarea").fill("   ");
-    await page.click("#modal-submit");
+    await ui.page.click("#modal-submit");
     const error = modal.locator(".input-error");
     await error.waitFor({ state: "visible" });
     expect(await error.textContent()).toMatch(/say why/i);
     await screenshot("reject-blank-reason");
 
     await modal.locator("textarea").fill("The payment SDK upgrade breaks refunds");
-    await page.click("#modal-submit");
+    await ui.page.click("#modal-submit");
     await modal.waitFor({ state: "hidden" });
     await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Rejected/);
     expect(await runCard(runId).locator(".review").textContent()).toContain(
@@ -143,20 +129,22 @@ describe("the sandbox in a browser", () => {
 
   it("an edited policy takes effect at the next click, and resetting it restores the default", async () => {
     // (A policy the App would refuse is not saved at all: test/ops-sandbox.test.ts shows that.)
-    await page.locator("#policy").fill("environments:\n  staging:\n    approvers:\n      users: [U0BOB]\n");
-    await page.click("#save-policy");
-    await poll(() => page.locator("#policy-status").textContent()).toMatch(/Saved/);
+    await ui.page
+      .locator("#policy")
+      .fill("environments:\n  staging:\n    approvers:\n      users: [U0BOB]\n");
+    await ui.page.click("#save-policy");
+    await poll(() => ui.page.locator("#policy-status").textContent()).toMatch(/Saved/);
     const runId = await startDeployment("staging");
     await messageFor(runId).waitFor();
     await actAs("Alice");
     await clickButton(runId, "Approve", /Approve this deployment\?/);
-    const refusal = page.locator("#feed article.ephemeral", { hasText: "not an approver" });
+    const refusal = ui.page.locator("#feed article.ephemeral", { hasText: "not an approver" });
     await refusal.waitFor();
     expect(await runCard(runId).locator(".run-status").textContent()).toMatch(/Waiting for approval/);
     await screenshot("edited-policy", refusal);
 
-    await page.click("#reset-policy");
-    await poll(() => page.locator("#policy").inputValue()).toContain("required-approvals: 2");
+    await ui.page.click("#reset-policy");
+    await poll(() => ui.page.locator("#policy").inputValue()).toContain("required-approvals: 2");
     await clickButton(runId, "Approve", /Approve this deployment\?/);
     await poll(() => runCard(runId).locator(".run-status").textContent()).toMatch(/Approved/);
   });
@@ -167,14 +155,14 @@ describe("the sandbox in a browser", () => {
     await actAs("Olivia");
     await clickButton(runId, "Approve", /Approve this deployment\?/);
     // Unknown on GitHub, and staging names a GitHub team: refused, with a link button only she sees.
-    const refusal = page
+    const refusal = ui.page
       .locator("#feed article.ephemeral", { hasText: "not linked to a GitHub account" })
       .last();
     await refusal.waitFor();
     await screenshot("link-offered", refusal);
 
     const [signIn] = await Promise.all([
-      page.context().waitForEvent("page"),
+      ui.page.context().waitForEvent("page"),
       refusal.locator("a.bk-button", { hasText: "Link your GitHub account" }).click(),
     ]);
     await signIn.locator("#continue").click();
@@ -192,8 +180,8 @@ describe("the sandbox in a browser", () => {
     await screenshot("team-member-approved", messageFor(runId));
 
     // "Link GitHub account…" types /deploy-gate link: the App's answer shows her current link.
-    await page.click("#link-github");
-    const answer = page.locator("#feed article.ephemeral", { hasText: "To link another GitHub account" });
+    await ui.page.click("#link-github");
+    const answer = ui.page.locator("#feed article.ephemeral", { hasText: "To link another GitHub account" });
     await answer.waitFor();
     expect(await answer.textContent()).toContain("@olivia-gh");
   });

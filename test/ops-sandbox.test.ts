@@ -6,13 +6,13 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ControlClient } from "../testkit/fakes/control-client.js";
-import { launchChromium, poll, UI_TIMEOUT } from "../testkit/helpers/chromium.js";
-import { freePort, PROJECT_ROOT, runToCompletion, stopAll } from "../testkit/helpers/processes.js";
-import { SANDBOX_SERVER, startSandbox } from "../testkit/helpers/sandbox.js";
-import { requireBuild } from "../testkit/require-build.js";
+import { poll } from "../testkit/helpers/chromium.js";
+import { freePort, PROJECT_ROOT, runToCompletion } from "../testkit/helpers/processes.js";
+import { SANDBOX_SERVER } from "../testkit/helpers/sandbox.js";
+import { useSandboxPage } from "../testkit/helpers/sandbox-page.js";
 
 /** Processes whose environment mentions `marker` (the sandbox's App carries its data directory in DATABASE_URL). */
 function processesMentioning(marker: string): number[] {
@@ -70,34 +70,29 @@ describe("npm run sandbox on a busy port", () => {
 });
 
 describe("the sandbox page", () => {
+  const consoleErrors: string[] = [];
+  const ui = useSandboxPage({
+    // Short enough that the page scrolls once a few runs are listed.
+    viewport: { width: 1280, height: 640 },
+    screenshots: "ops-sandbox",
+    watch(page) {
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      page.on("pageerror", (error) => consoleErrors.push(error.message));
+      page.on("requestfailed", (request) => consoleErrors.push(`request failed: ${request.url()}`));
+    },
+  });
   let sandboxUrl: string;
   let control: ControlClient;
-  let browser: Browser;
   let page: Page;
-  const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    requireBuild("app", "action");
-    browser = await launchChromium();
-    const ready = await startSandbox();
-    sandboxUrl = ready.sandboxUrl;
-    control = new ControlClient(ready.controlUrl);
-    // Short enough that the page scrolls once a few runs are listed.
-    page = await browser.newPage({ viewport: { width: 1280, height: 640 } });
-    page.setDefaultTimeout(UI_TIMEOUT);
-    page.on("console", (message) => {
-      if (message.type() === "error") consoleErrors.push(message.text());
-    });
-    page.on("pageerror", (error) => consoleErrors.push(error.message));
-    page.on("requestfailed", (request) => consoleErrors.push(`request failed: ${request.url()}`));
-    await page.goto(sandboxUrl);
+    ({ page } = ui);
+    sandboxUrl = ui.sandbox.sandboxUrl;
+    control = new ControlClient(ui.sandbox.controlUrl);
     await page.locator(".who-option").nth(3).waitFor();
-  }, 300_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await stopAll();
-  }, 30_000);
+  });
 
   async function savePolicy(text: string): Promise<string> {
     await page.fill("#policy", text);

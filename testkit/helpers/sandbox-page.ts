@@ -1,8 +1,12 @@
-// The sandbox page as the browser suites drive it: act as a person, start a deployment through the
-// page, find a run's request message and its run card, and take a screenshot.
+// The sandbox page as the browser suites drive it: the sandbox and Chromium started for a suite, and
+// on the page: act as a person, start a deployment, find a run's request message and its run card,
+// take a screenshot.
 import { join } from "node:path";
-import type { Locator, Page } from "playwright-core";
-import { poll, SCREENSHOTS } from "./chromium.js";
+import type { Browser, Locator, Page } from "playwright-core";
+import { afterAll, beforeAll } from "vitest";
+import { requireBuild } from "../require-build.js";
+import { launchChromium, poll, SCREENSHOTS, UI_TIMEOUT } from "./chromium.js";
+import { type RunningSandbox, startSandbox } from "./sandbox.js";
 
 export interface SandboxPage {
   /** Picks who the page acts as, and waits until the picker shows it. */
@@ -51,4 +55,50 @@ export function sandboxPage(page: () => Page, prefix: string): SandboxPage {
     },
   };
   return ui;
+}
+
+export interface SandboxSuite extends SandboxPage {
+  readonly page: Page;
+  readonly sandbox: RunningSandbox;
+}
+
+/**
+ * For the tests of the file (or block) this is called in: the App and Action builds checked, Chromium
+ * and the sandbox started, and a page of `viewport` open at the sandbox (`watch` sees the page first,
+ * to record what it must never do); all stopped after them. Screenshots are named `screenshots`-….
+ */
+export function useSandboxPage(options: {
+  viewport: { width: number; height: number };
+  screenshots: string;
+  watch?: (page: Page) => void;
+}): SandboxSuite {
+  let browser: Browser | undefined;
+  let opened: { page: Page; sandbox: RunningSandbox } | undefined;
+  const started = () => {
+    if (!opened) throw new Error("the sandbox page is not open yet (read outside a hook or test)");
+    return opened;
+  };
+  beforeAll(async () => {
+    requireBuild("app", "action");
+    browser = await launchChromium();
+    const sandbox = await startSandbox();
+    const page = await browser.newPage({ viewport: options.viewport });
+    page.setDefaultTimeout(UI_TIMEOUT);
+    options.watch?.(page);
+    await page.goto(sandbox.sandboxUrl);
+    opened = { page, sandbox };
+  }, 300_000);
+  afterAll(async () => {
+    await browser?.close();
+    await opened?.sandbox.child.stop();
+  }, 30_000);
+  return {
+    ...sandboxPage(() => started().page, options.screenshots),
+    get page() {
+      return started().page;
+    },
+    get sandbox() {
+      return started().sandbox;
+    },
+  };
 }
