@@ -2,8 +2,9 @@
 // accounts, and judge self-approval by the linked account. The App served for real against the fake
 // GitHub (team membership and accounts read through the installation, validated against GitHub's
 // description), clicks signed as Slack signs them, links made through the real link flow.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, REPO, SIGNING_SECRET, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { beforeAll, beforeEach, expect, it } from "vitest";
+import { REPO, SIGNING_SECRET, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 import { linkAs, linkButtonUrl, slashCommand } from "../testkit/helpers/link-flow.js";
 
 const POLICY = `
@@ -25,15 +26,10 @@ github-users:
   ${USERS.alice}: alice
 `;
 
-describe.each(["sqlite", "postgres"] as const)("GitHub approvers (%s)", (backend) => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness(backend, { policy: POLICY });
+describeOnBackends("GitHub approvers (%s)", { policy: POLICY }, (h) => {
+  beforeAll(() => {
     h.github.people.addTeam("acme", "release-managers", ["octocat"]);
     for (const login of ["alice", "hubot", "mona", "dave"]) h.github.people.setOrgMember("acme", login);
-  });
-  afterAll(async () => {
-    await h?.close();
   });
   beforeEach(async () => {
     for (const user of Object.values(USERS)) await slashCommand(h.appUrl, SIGNING_SECRET, user, "unlink");

@@ -3,8 +3,9 @@
 // link pages in a cookie-keeping "browser", GitHub's sign-in as someone. And the ways off the path: a
 // forged or replayed state, a callback in another browser, a ticket used twice, an account linked to
 // someone else, a command from another workspace or replayed.
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { type Harness, SIGNING_SECRET, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { SIGNING_SECRET, USERS } from "../testkit/helpers/app-harness.js";
+import { useHarness } from "../testkit/helpers/harness-suite.js";
 import {
   linkAs,
   linkButtonUrl,
@@ -16,13 +17,9 @@ import {
 } from "../testkit/helpers/link-flow.js";
 
 describe("linking accounts", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness("sqlite");
+  const h = useHarness("sqlite");
+  beforeAll(() => {
     for (const login of ["octocat", "hubot", "mona"]) h.github.people.addUser({ login });
-  });
-  afterAll(async () => {
-    await h?.close();
   });
   beforeEach(async () => {
     for (const user of Object.values(USERS)) await slashCommand(h.appUrl, SIGNING_SECRET, user, "unlink");

@@ -1,20 +1,15 @@
 // The policy's bounds as a clicker meets them: the App served for real (testkit's harness) reads the
 // policy from the fake GitHub when someone clicks, and tells the clicker, and only the clicker, what
 // is wrong with it. The loader's own cases are in policy.test.ts.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, type Harness, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_POLICY, USERS } from "../testkit/helpers/app-harness.js";
+import { useHarness } from "../testkit/helpers/harness-suite.js";
 
 const SOURCE = "acme/api:.github/slack-deploy-gate.yml";
 const REFUSED = "The approval policy is invalid, so nobody can approve until it is fixed: ";
 
 describe("policy bounds, through the App", () => {
-  let h: Harness;
-  beforeAll(async () => {
-    h = await startHarness("sqlite");
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+  const h = useHarness("sqlite");
 
   async function clickUnder(policy: string): Promise<{ told: string | undefined; run: number }> {
     await h.setPolicy(policy);
