@@ -51,7 +51,11 @@ describe("Dockerfile", () => {
     expect(user?.args).toBe("node");
     expect(keywords.lastIndexOf("USER")).toBeLessThan(keywords.indexOf("CMD"));
     expect(runs(runtime).join("\n")).not.toMatch(/apt-get|npm (ci|install)|g\+\+|make/);
-    expect(runtime.instructions.find((i) => i.keyword === "CMD")?.args).toBe('["node", "build/app/main.js"]');
+    // As `npm start` runs it, with the same node flags.
+    const start = JSON.parse(read("package.json")).scripts.start as string;
+    expect(JSON.parse(runtime.instructions.find((i) => i.keyword === "CMD")?.args ?? "[]")).toEqual(
+      start.split(" "),
+    );
   });
 
   it("listens where it says, keeps SQLite on the /data volume, and checks readiness", () => {

@@ -1,5 +1,7 @@
-// The App as its own process (`node build/app/main.js`, what `npm start` runs), so that neither the
-// load generator nor the fakes share its event loop. Logs go to a file at LOG_LEVEL=warn.
+// The App as its own process (`node build/app/main.js` with the node flags of `npm start`, as operators
+// run it), so that neither the load generator nor the fakes share its event loop. Logs go to a file at
+// LOG_LEVEL=warn.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pino } from "pino";
 import { Probot } from "probot";
@@ -23,6 +25,14 @@ export interface RunningApp {
   databaseUrl: string;
 }
 
+/** The node flags `npm start` gives the App (package.json), e.g. its V8 heap limits. */
+export function startFlags(): string[] {
+  const scripts = JSON.parse(readFileSync(join(PROJECT_ROOT, "package.json"), "utf8")).scripts ?? {};
+  const match = /^node\s+(.*?)\s*build\/app\/main\.js\s*$/.exec(String(scripts.start ?? ""));
+  if (!match) throw new Error(`package.json's start script no longer reads "node … build/app/main.js"`);
+  return (match[1] ?? "").split(/\s+/).filter(Boolean);
+}
+
 export async function startAppProcess(
   scene: Scene,
   options: {
@@ -39,7 +49,9 @@ export async function startAppProcess(
     command: process.execPath,
     // BENCH_PROFILE=<dir>: each App writes a V8 CPU profile there when it stops (see README). Node
     // refuses --cpu-prof in NODE_OPTIONS, so it goes on the command line.
+    // `nodeArgs` come after the start flags, so that they can override them (bench/heap.ts).
     args: [
+      ...startFlags(),
       ...(options.nodeArgs ?? []),
       ...(process.env.BENCH_PROFILE
         ? [
