@@ -65,7 +65,7 @@ export interface ActivityStore {
 
 const COLUMNS =
   "request_id, placeholder, repository, environment, run_id, run_attempt, mode, seen_via, state, state_at, " +
-  "seen_at, updated_at, people, summary, events, gated";
+  "seen_at, updated_at, people, summary, summary_at, events, gated";
 
 interface RequestRecord {
   request_id: string;
@@ -82,6 +82,7 @@ interface RequestRecord {
   updated_at: number;
   people: string;
   summary: string | null;
+  summary_at: number | null;
   events: number;
   gated: number;
 }
@@ -171,7 +172,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
     const people = mergePeople(JSON.parse(held.people) as string[], JSON.parse(mine.people) as string[]);
     yield* run(
       `UPDATE activity_requests SET seen_at = ?, seen_via = ?, events = events + ?, gated = ?, people = ?,
-    summary = COALESCE(summary, ?), updated_at = ?
+    summary = COALESCE(summary, ?), summary_at = COALESCE(summary_at, ?), updated_at = ?
   WHERE request_id = ?`,
       [
         seenAt,
@@ -180,6 +181,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
         Math.max(held.gated, mine.gated),
         JSON.stringify(people),
         held.summary,
+        held.summary_at,
         Math.max(held.updated_at, mine.updated_at),
         facts.requestId,
       ],
@@ -322,6 +324,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
         stateAt: row.state_at,
         people: JSON.parse(row.people) as string[],
         summary: row.summary,
+        summaryAt: Number(row.summary_at ?? 0),
         gated: row.gated === 1,
         mode: row.mode,
         updatedAt: row.updated_at,
@@ -332,7 +335,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
       for (const key of personKeys)
         if (key.length > 0 && key.length <= 200) people.push([id, key, row.seen_at]);
       yield* run(
-        `UPDATE activity_requests SET state = ?, state_at = ?, people = ?, summary = ?, gated = ?,
+        `UPDATE activity_requests SET state = ?, state_at = ?, people = ?, summary = ?, summary_at = ?, gated = ?,
     updated_at = ?, events = events + ?
   WHERE request_id = ?`,
         [
@@ -340,6 +343,7 @@ export function createActivityStore(driver: Driver): ActivityStore {
           state.stateAt,
           JSON.stringify(state.people),
           state.summary,
+          state.summaryAt,
           state.gated ? 1 : 0,
           state.updatedAt,
           writes.length,

@@ -10,6 +10,8 @@ export interface RowState {
   /** Display names, for the list. */
   people: string[];
   summary: string | null;
+  /** When the summary was written (the event's time), apart from `updatedAt`, the last event's. */
+  summaryAt: number;
   /** A gate (deployment_protection_rule) has reached this request. */
   gated: boolean;
   /** The request's mode, once a request (not only its run) is known. */
@@ -28,8 +30,9 @@ export function applyEvent(
   personKeys: Set<string>,
 ): RowState {
   const next: RowState = { ...row, updatedAt: Math.max(row.updatedAt, at) };
-  // An event older than what is already applied (recorded late) does not replace the latest line.
-  const latest = at >= row.updatedAt;
+  // An event older than the latest line (recorded late) does not replace it. Calls to GitHub and Slack
+  // move `updatedAt` but not the line: a click is recorded, at the time it started, after its calls.
+  const latest = at >= row.summaryAt;
   const move = (state: ActivityState, allowed: (current: ActivityState) => boolean) => {
     if (!allowed(next.state)) return;
     next.state = state;
@@ -39,6 +42,7 @@ export function applyEvent(
   const notable = (text: string) => {
     if (!latest) return;
     next.summary = text.length > MAX_SUMMARY ? `${text.slice(0, MAX_SUMMARY - 1)}…` : text;
+    next.summaryAt = at;
   };
   const meet = (people: Person[]) => {
     for (const person of people) {

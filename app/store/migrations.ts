@@ -276,6 +276,14 @@ ALTER TABLE gates ADD COLUMN contact_due_at bigint;
 ALTER TABLE gates ADD COLUMN contact_attempts integer NOT NULL DEFAULT 0;
 CREATE INDEX gates_contact_due ON gates (contact_due_at) WHERE contact_due_at IS NOT NULL;`;
 
+// ---- Version 7: when a request's latest line was written (app/activity/summary.ts) ----
+
+// The line's own time, apart from the last event's: a click is recorded (at the time it started) after
+// the GitHub and Slack calls it made, which move the last event's time but not the line.
+const ACTIVITY_SUMMARY_AT = `
+ALTER TABLE activity_requests ADD COLUMN summary_at bigint;
+UPDATE activity_requests SET summary_at = updated_at WHERE summary IS NOT NULL;`;
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -400,6 +408,12 @@ CREATE TABLE gates (
     name: "gate contacts to retry: when, and how often tried",
     sqlite: GATE_CONTACT,
     postgres: GATE_CONTACT,
+  },
+  {
+    version: 7,
+    name: "activity: the time of a request's latest line",
+    sqlite: ACTIVITY_SUMMARY_AT,
+    postgres: ACTIVITY_SUMMARY_AT,
   },
 ];
 
