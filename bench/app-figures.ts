@@ -34,6 +34,21 @@ export interface ClickToGitHub {
   ackMs: Summary;
 }
 
+export interface ClickToGitHubOptions {
+  warmup?: number;
+  /** floor-review.mjs, alternated sample by sample with the Apps. */
+  floor?: { url: string };
+  /**
+   * Where the App first meets the request. `gate` (the usual gate-mode flow): the Action announced its
+   * message on its job, so the App adopts it when GitHub reports the gate (reading the commit and what
+   * changed), and the click finds it known. `click`: no announcement, so the click is the first contact
+   * and makes those reads before the vote.
+   */
+  firstContact?: "gate" | "click";
+  /** Told the moment each click is sent (bench/click-path.ts lays the fakes' calls out from it). */
+  observe?: { onClick(started: number, target: "app" | "floor"): void };
+}
+
 /**
  * Alternates samples between `apps` (same fakes, different databases) and, when given, the floor
  * (floor-review.mjs: the same two GitHub calls from a bare server), one decision per click, spaced so
@@ -43,11 +58,9 @@ export async function clickToGitHub(
   scene: Scene,
   apps: RunningApp[],
   samples: number,
-  warmup = 3,
-  floor?: { url: string },
-  /** Told the moment each click is sent (bench/click-path.ts lays the fakes' calls out from it). */
-  observe?: { onClick(started: number, target: "app" | "floor"): void },
+  options: ClickToGitHubOptions = {},
 ): Promise<{ apps: ClickToGitHub[]; floor?: ClickToGitHub }> {
+  const { warmup = 3, floor, observe, firstContact = "gate" } = options;
   const toReview: number[][] = apps.map(() => []);
   const ack: number[][] = apps.map(() => []);
   const lastReview = apps.map(() => 0);
@@ -75,8 +88,11 @@ export async function clickToGitHub(
       }
     }
     for (const [index, app] of apps.entries()) {
-      const { runId, message } = await scene.openRequest(DECIDE_ENVIRONMENT);
+      const announce = firstContact === "gate";
+      const { runId, message } = await scene.openRequest(DECIDE_ENVIRONMENT, { announce });
+      const adopted = announce ? scene.messageUpdate(message.ts) : undefined;
       await reportGate(scene, app, runId);
+      await adopted;
       const wait = (lastReview[index] as number) + WRITE_SPACING_MS - performance.now();
       if (wait > 0) await sleep(wait);
       const arrival = scene.reviewArrival(runId);

@@ -3,7 +3,8 @@
 // already reported, alternated with the floor (floor-review.mjs) as in the full run; beside the
 // percentiles it prints the median moment, after the click was sent, at which the fakes answered each
 // call the App made for it (GitHub by operation, Slack by method), in the order they came.
-// CLICK_BACKEND=postgres runs it on PostgreSQL; CLICK_TIMELINES=1 prints every sample's calls;
+// CLICK_BACKEND=postgres runs it on PostgreSQL; CLICK_FIRST_CONTACT=click has the click meet the
+// request first (no announcement, see clickToGitHub); CLICK_TIMELINES=1 prints every sample's calls;
 // CLICK_NODE_ARGS passes flags to the App (BENCH_PROFILE=<dir> profiles it, as in the full run).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -18,6 +19,7 @@ import { percentile, ratio, round } from "./lib/stats.js";
 
 const samples = Number(process.argv[2] ?? 25);
 const backend: Backend = process.env.CLICK_BACKEND === "postgres" ? "postgres" : "sqlite";
+const firstContact = process.env.CLICK_FIRST_CONTACT === "click" ? "click" : "gate";
 const log = (line: string) => process.stderr.write(`[click-path] ${line}\n`);
 
 async function main(): Promise<void> {
@@ -53,7 +55,7 @@ async function main(): Promise<void> {
         starts.push({ at, target });
       },
     };
-    const result = await clickToGitHub(scene, [app], samples, 3, floor, observe);
+    const result = await clickToGitHub(scene, [app], samples, { floor, observe, firstContact });
     for (const [i, { at: started, target }] of starts.entries()) {
       if (target !== "app") continue;
       const next = starts[i + 1]?.at ?? Number.POSITIVE_INFINITY;
@@ -68,7 +70,9 @@ async function main(): Promise<void> {
     await db.drop();
 
     const [onApp] = result.apps;
-    const out = [`\nclick → review at GitHub (${backend}), ${samples} samples each`];
+    const out = [
+      `\nclick → review at GitHub (${backend}, first contact at the ${firstContact}), ${samples} samples each`,
+    ];
     out.push(
       `App:   p50 ${onApp?.toReviewMs.p50} ms, p99 ${onApp?.toReviewMs.p99} ms, ack p50 ${onApp?.ackMs.p50} ms`,
     );

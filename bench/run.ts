@@ -129,10 +129,19 @@ async function main(): Promise<void> {
         `${backend}: figures 3 and 6, click → review at GitHub, empty and full database and floor alternating`,
       );
       const reviewFloor = await startReviewFloor(scene, dir, token);
-      const clicked = await clickToGitHub(scene, [app, fullApp], PLAN.clickSamples, PLAN.warmup, reviewFloor);
-      await reviewFloor.child.stop();
+      const clicked = await clickToGitHub(scene, [app, fullApp], PLAN.clickSamples, {
+        warmup: PLAN.warmup,
+        floor: reviewFloor,
+      });
       const [onEmpty, onFull] = clicked.apps;
       const onFloor = clicked.floor;
+      // The same with the click as the App's first contact with the request (no announcement).
+      const atClick = await clickToGitHub(scene, [app], PLAN.clickSamples, {
+        warmup: PLAN.warmup,
+        floor: reviewFloor,
+        firstContact: "click",
+      });
+      await reviewFloor.child.stop();
       await fullApp.child.stop();
       fullApp = undefined;
       await full.drop();
@@ -203,6 +212,12 @@ async function main(): Promise<void> {
         clickToGitHubFloor: onFloor,
         clickToGitHubRatioToFloorP50:
           onEmpty && onFloor ? ratio(onEmpty.toReviewMs.p50, onFloor.toReviewMs.p50) : undefined,
+        clickToGitHubFirstContact: atClick.apps[0],
+        clickToGitHubFirstContactFloor: atClick.floor,
+        clickToGitHubFirstContactRatioToFloorP50:
+          atClick.apps[0] && atClick.floor
+            ? ratio(atClick.apps[0].toReviewMs.p50, atClick.floor.toReviewMs.p50)
+            : undefined,
         throttledBurstMs: burst,
         forged: forgedFigure,
         forgedFloor: forgedFloorFigure,

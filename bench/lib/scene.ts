@@ -3,6 +3,7 @@
 // approvers, and helpers to open approval requests the way the Action does (a run waiting on an
 // environment, and the request message really posted to the fake Slack).
 import { generateKeyPairSync } from "node:crypto";
+import { ANNOUNCE_TITLE, formatAnnouncement } from "../../common/announce.js";
 import { buildRequestMessage } from "../../common/message.js";
 import { newRequestId } from "../../common/reference.js";
 import { type FakeGitHub, startFakeGitHub } from "../../testkit/fakes/github.js";
@@ -47,16 +48,14 @@ export const POLICY = `environments:
 `;
 
 /** The request message the Action would post for a bench run (what every figure clicks on). */
-export function sampleRequestMessage(serverUrl: string, runId: number, environment = "production") {
+export function sampleRequestMessage(
+  serverUrl: string,
+  runId: number,
+  environment = "production",
+  requestId = newRequestId(),
+) {
   return buildRequestMessage({
-    reference: {
-      repository: REPO,
-      runId,
-      runAttempt: 1,
-      environment,
-      mode: "gate",
-      requestId: newRequestId(),
-    },
+    reference: { repository: REPO, runId, runAttempt: 1, environment, mode: "gate", requestId },
     serverUrl,
     workflow: "Deploy",
     ref: "refs/heads/main",
@@ -73,8 +72,17 @@ export interface Scene {
   github: FakeGitHub;
   privateKey: string;
   approvers: string[];
-  /** Opens a request: a run waiting on `environment`, and its message posted to Slack (a snapshot). */
-  openRequest(environment: string): Promise<{ runId: number; message: FakeMessage }>;
+  /**
+   * Opens a request: a run waiting on `environment`, and its message posted to Slack (a snapshot).
+   * `announce`: the notice the Action writes on its job in gate mode, so that the App adopts the
+   * message when GitHub reports the gate, before anyone clicks (README: Requests the App posts).
+   */
+  openRequest(
+    environment: string,
+    options?: { announce?: boolean },
+  ): Promise<{ runId: number; message: FakeMessage }>;
+  /** Resolves when the App next updates the message posted at `ts` (chat.update). */
+  messageUpdate(ts: string): Promise<void>;
   /** Resolves with performance.now() when GitHub receives the next review of `runId`. */
   reviewArrival(runId: number): Promise<number>;
   /** Drops recorded calls and finished messages, so the fakes' linear look-ups stay short. */
@@ -121,6 +129,15 @@ export async function startScene(): Promise<Scene> {
     return push(...items);
   };
 
+  // The next chat.update of a message, by its ts.
+  const updating = new Map<string, () => void>();
+  const calls = slack.calls;
+  const pushCall = calls.push.bind(calls);
+  calls.push = (...items) => {
+    for (const item of items) if (item.method === "chat.update") updating.get(String(item.body.ts))?.();
+    return pushCall(...items);
+  };
+
   let nextRunId = 100_000;
 
   return {
@@ -128,8 +145,9 @@ export async function startScene(): Promise<Scene> {
     github,
     privateKey,
     approvers,
-    async openRequest(environment) {
+    async openRequest(environment, options = {}) {
       const runId = nextRunId++;
+      const requestId = newRequestId();
       github.addRun({
         repository: REPO,
         runId,
@@ -138,7 +156,7 @@ export async function startScene(): Promise<Scene> {
         workflowName: "Deploy",
         waitingEnvironments: [environment],
       });
-      const built = sampleRequestMessage(github.url, runId, environment);
+      const built = sampleRequestMessage(github.url, runId, environment, requestId);
       const response = await fetch(`${slack.url}chat.postMessage`, {
         method: "POST",
         headers: {
@@ -152,7 +170,36 @@ export async function startScene(): Promise<Scene> {
         throw new Error(`fake Slack refused the request message: ${result.error}`);
       const posted = slack.messages.find((m) => m.ts === result.ts);
       if (!posted) throw new Error("the fake Slack lost the message it just accepted");
+      if (options.announce) {
+        // What the runner makes of the Action's `::notice title=…::…` on its job.
+        const job = github.deployments.addJob(REPO, runId, {
+          name: "ask",
+          status: "completed",
+          conclusion: "success",
+        });
+        github.deployments.annotate(job, {
+          title: ANNOUNCE_TITLE,
+          message: formatAnnouncement({
+            reference: { repository: REPO, runId, runAttempt: 1, environment, mode: "gate", requestId },
+            channel: CHANNEL,
+            ts: posted.ts,
+          }),
+        });
+      }
       return { runId, message: structuredClone(posted) };
+    },
+    messageUpdate(ts) {
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          updating.delete(ts);
+          reject(new Error(`the App did not update message ${ts} within 15 s`));
+        }, 15_000);
+        updating.set(ts, () => {
+          clearTimeout(timer);
+          updating.delete(ts);
+          resolve();
+        });
+      });
     },
     reviewArrival(runId) {
       return new Promise((resolve, reject) => {
