@@ -17,12 +17,11 @@ import {
   findCheckRun,
   updateCheckRun,
 } from "../github/check-runs.js";
-import { classifyGitHubError } from "../github/errors.js";
 import type { Installations, Octokit } from "../github/installations.js";
 import type { Runs } from "../github/runs.js";
 import { notes } from "../sentences.js";
-import type { Decider, EffectOutcome, EffectRow, RequestRow } from "../store/types.js";
-import { retryLater } from "./retry.js";
+import type { Decider, RequestRow } from "../store/types.js";
+import { githubFailure } from "./retry.js";
 import type { EffectHandler } from "./types.js";
 
 /** What the deciding click knew of the run (app/clicks/decide.ts); the handler reads the run otherwise. */
@@ -155,23 +154,6 @@ export function checkRunHandler(checkRuns: DecisionCheckRuns): EffectHandler {
       }
     },
   };
-}
-
-/** How a failed GitHub call ends an effect: later when GitHub may take it then, never when it refused. */
-export function githubFailure(effect: EffectRow, now: Date, error: unknown): EffectOutcome {
-  const failure = classifyGitHubError(error, now);
-  switch (failure.kind) {
-    case "rate_limited":
-      return retryLater(effect, now, notes.rateLimited(), failure.retryAt);
-    case "transient":
-      return retryLater(
-        effect,
-        now,
-        failure.status ? notes.githubAnswered(failure.status) : notes.githubUnreachable(failure.message),
-      );
-    case "refused":
-      return { state: "obsolete", note: notes.refused(failure.status, failure.message) };
-  }
 }
 
 // ---- What the check run says (GitHub renders it as Markdown) ----

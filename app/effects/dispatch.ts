@@ -23,10 +23,9 @@ import {
   type CheckRunTarget,
   type DecisionCheckRuns,
   deciderName,
-  githubFailure,
 } from "./check-run.js";
 import { effectId } from "./modes.js";
-import { retryLater } from "./retry.js";
+import { githubFailure, retryLater } from "./retry.js";
 import type { EffectContext, EffectHandler } from "./types.js";
 
 /** `result` of a done dispatch. */

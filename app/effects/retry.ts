@@ -1,6 +1,7 @@
 // When to try an effect again: the time the other side named (Retry-After, a rate limit's reset), or
 // a doubling backoff (short for Slack: a message showing a stale state is seen by everyone in the
 // channel); after a day of failures, give up and say so.
+import { classifyGitHubError } from "../github/errors.js";
 import { notes } from "../sentences.js";
 import type { EffectOutcome, EffectRow } from "../store/types.js";
 
@@ -20,4 +21,21 @@ export function retryLater(effect: EffectRow, now: Date, error: string, notBefor
   const backoff = new Date(now.getTime() + Math.min(FIRST_RETRY_MS * 2 ** effect.attempts, cap));
   // A named time wins over the backoff, even when it is sooner: it is when the other side is ready.
   return { state: "retry", error, nextAttemptAt: notBefore ?? backoff };
+}
+
+/** How a failed GitHub call ends an effect: later when GitHub may take it then, never when it refused. */
+export function githubFailure(effect: EffectRow, now: Date, error: unknown): EffectOutcome {
+  const failure = classifyGitHubError(error, now);
+  switch (failure.kind) {
+    case "rate_limited":
+      return retryLater(effect, now, notes.rateLimited(), failure.retryAt);
+    case "transient":
+      return retryLater(
+        effect,
+        now,
+        failure.status ? notes.githubAnswered(failure.status) : notes.githubUnreachable(failure.message),
+      );
+    case "refused":
+      return { state: "obsolete", note: notes.refused(failure.status, failure.message) };
+  }
 }

@@ -8,8 +8,8 @@ import type { Installations, Octokit } from "../github/installations.js";
 import { reviewProtectionRule } from "../github/review.js";
 import type { RunInfo, Runs } from "../github/runs.js";
 import { notes, reviewComment } from "../sentences.js";
-import type { EffectOutcome, EffectRow, RequestRow } from "../store/types.js";
-import { retryLater } from "./retry.js";
+import type { EffectOutcome, RequestRow } from "../store/types.js";
+import { githubFailure } from "./retry.js";
 import type { EffectHandler } from "./types.js";
 
 /** What the deciding click knew of the gate; without it the handler reads the gate. */
@@ -49,7 +49,7 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
           (known && runs.recent(request.repository, request.runId, FRESH_RUN_MS)) ||
           (await runs.get(octokit, request.repository, request.runId));
       } catch (error) {
-        return failed(effect, now, error);
+        return githubFailure(effect, now, error);
       }
       // A run that finished before the first attempt never took the decision; after an attempt whose
       // answer was lost it may have, so what GitHub shows decides (below), as after a 422.
@@ -72,7 +72,7 @@ export function reviewHandler(deps: { installations: Installations; runs: Runs }
         if (failure.kind === "refused" && failure.status === 422) {
           return whatGitHubShows(octokit, request, gate.environment, githubMessage(error));
         }
-        return failed(effect, now, error);
+        return githubFailure(effect, now, error);
       }
     },
   };
@@ -137,20 +137,4 @@ function staleRun(
     return { state: "obsolete", note: notes.runFinished(run.conclusion) };
   }
   return undefined;
-}
-
-function failed(effect: EffectRow, now: Date, error: unknown): EffectOutcome {
-  const failure = classifyGitHubError(error, now);
-  switch (failure.kind) {
-    case "rate_limited":
-      return retryLater(effect, now, notes.rateLimited(), failure.retryAt);
-    case "transient":
-      return retryLater(
-        effect,
-        now,
-        failure.status ? notes.githubAnswered(failure.status) : notes.githubUnreachable(failure.message),
-      );
-    case "refused":
-      return { state: "obsolete", note: notes.refused(failure.status, failure.message) };
-  }
 }
