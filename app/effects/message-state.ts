@@ -73,6 +73,18 @@ export function messageUpdate(requestId: string, payload: MessageUpdatePayload):
   };
 }
 
+/** One thread reply; the suffix makes its id, so the same reply is never posted twice. */
+export function threadReply(request: { requestId: string }, suffix: string, text: string): NewEffect {
+  return {
+    id: effectId(request.requestId, "slack.reply", suffix),
+    requestId: request.requestId,
+    kind: "slack.reply",
+    payload: { text },
+    state: "due",
+    onConflict: "ignore",
+  };
+}
+
 export type MessageUpdatePayload =
   | { show: "progress"; approvers: string[]; required: number }
   /** Nobody voted yet: the request as it stands (first contact, news from GitHub). */

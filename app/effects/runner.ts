@@ -8,7 +8,7 @@ import type { ActivityRecorder } from "../activity/recorder.js";
 import { metrics } from "../metrics.js";
 import { type Applied, appliedReply } from "../sentences.js";
 import type { EffectKind, EffectOutcome, EffectRow, NewEffect, RequestRow, Store } from "../store/types.js";
-import { messageUpdate } from "./message-state.js";
+import { messageUpdate, threadReply } from "./message-state.js";
 import { effectId, isGitHubEffect, primaryEffect } from "./modes.js";
 import { retryLater } from "./retry.js";
 import type { EffectHandler } from "./types.js";
@@ -203,16 +203,7 @@ export function createEffectRunner(deps: {
           applied,
           "note" in outcome ? outcome.note : null,
         );
-      if (text) {
-        effects.push({
-          id: effectId(request.requestId, "slack.reply", "github"),
-          requestId: request.requestId,
-          kind: "slack.reply",
-          payload: { text },
-          state: "due",
-          onConflict: "ignore",
-        });
-      }
+      if (text) effects.push(threadReply(request, "github", text));
     }
     const update = request.decision ? messageUpdate(request.requestId, { show: "decision" }) : undefined;
     if (update) effects.push(update);

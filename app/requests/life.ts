@@ -3,7 +3,7 @@
 // approval given in GitHub, how the run ended) without losing the progress it shows.
 import { recordAbout } from "../activity/context.js";
 import { closureNote } from "../activity/summary.js";
-import { type MessageUpdatePayload, messageUpdate } from "../effects/message-state.js";
+import { type MessageUpdatePayload, messageUpdate, threadReply } from "../effects/message-state.js";
 import { effectId } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { closureReply } from "../sentences.js";
@@ -21,18 +21,6 @@ export interface LifeDeps {
  */
 export function holdsGate(request: RequestRow): boolean {
   return request.closed?.kind !== "superseded" && request.closed?.kind !== "mismatch";
-}
-
-/** A one-shot thread reply (its suffix makes it one per request and reason). */
-export function threadReply(request: RequestRow, suffix: string, text: string): NewEffect {
-  return {
-    id: effectId(request.requestId, "slack.reply", suffix),
-    requestId: request.requestId,
-    kind: "slack.reply",
-    payload: { text },
-    state: "due",
-    onConflict: "ignore",
-  };
 }
 
 /**

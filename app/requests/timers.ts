@@ -8,13 +8,12 @@
 //   interval and at most three times; each one is claimed first, so one replica sends it.
 import { approverMention } from "../../common/message.js";
 import { recordAbout } from "../activity/context.js";
-import { messageUpdate } from "../effects/message-state.js";
+import { messageUpdate, threadReply } from "../effects/message-state.js";
 import { effectId, MODE_EFFECTS } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import { metrics } from "../metrics.js";
 import { reminder } from "../sentences.js";
 import type { GateRow, NewEffect, RequestRow, Store } from "../store/types.js";
-import { threadReply } from "./life.js";
 import type { RequestPoster } from "./post.js";
 
 /** Reminders per request, whatever the interval. */

@@ -3,8 +3,10 @@
 // request closes ("Rejected in GitHub by @login"), its buttons go and a later click is told. An
 // approval in GitHub does not pass this App's rule: the message shows it as progress and keeps its
 // buttons.
+
+import { threadReply } from "../effects/message-state.js";
 import type { DeploymentReviewed } from "../github/events.js";
-import { closeRequest, type LifeDeps, refreshMessage, threadReply } from "../requests/life.js";
+import { closeRequest, type LifeDeps, refreshMessage } from "../requests/life.js";
 import { githubApprovalReply } from "../sentences.js";
 import type { RequestRow } from "../store/types.js";
 

@@ -4,11 +4,11 @@
 // run's link and how long the deploy took after approval, and its footer shows it. Other effects (the
 // check run, a dispatch) still apply: they do not need the run to wait.
 
-import { messageUpdate } from "../effects/message-state.js";
+import { messageUpdate, threadReply } from "../effects/message-state.js";
 import { effectId } from "../effects/modes.js";
 import type { EffectRunner } from "../effects/runner.js";
 import type { RunCompleted } from "../github/events.js";
-import { closeRequest, refreshMessage, threadReply } from "../requests/life.js";
+import { closeRequest, refreshMessage } from "../requests/life.js";
 import { appliedReply, notes, runOutcomeReply } from "../sentences.js";
 import type { NewEffect, RequestRow, RunOutcome, Store } from "../store/types.js";
 
@@ -65,16 +65,7 @@ export async function onRunCompleted(
     const text =
       request.decision &&
       appliedReply(request.environment, request.mode, request.decision, "not_applied", note);
-    if (text) {
-      effects.unshift({
-        id: effectId(request.requestId, "slack.reply", "github"),
-        requestId: request.requestId,
-        kind: "slack.reply",
-        payload: { text },
-        state: "due",
-        onConflict: "ignore",
-      });
-    }
+    if (text) effects.unshift(threadReply(request, "github", text));
     await runner.record(effects, request);
   }
 
