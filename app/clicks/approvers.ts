@@ -1,24 +1,8 @@
-// Who counts as an approver under the policy in force: listed (as a user, through a Slack group, or on
-// GitHub: app/identity/approval.ts) and, for approvals, not the person who triggered the run unless the
-// policy allows self-approval. Used for
-// the clicker, and again for every counted vote when a decision is taken (people leave policies).
-import type { RunInfo } from "../github/runs.js";
-import { githubSideRefusal } from "../identity/approval.js";
-import type { ClickerLookup } from "../identity/clicker.js";
-import type { EnvironmentRules, Policy } from "../policy/index.js";
+import { githubSideRefusal, type PolicyInForce } from "../identity/approval.js";
 import type { Refusal } from "../sentences.js";
 import { type SlackApi, slackErrorCode } from "../slack/api.js";
 
-export interface PolicyInForce {
-  policy: Policy;
-  rules: EnvironmentRules;
-  source: string;
-  run: RunInfo;
-  repository: string;
-  environment: string;
-  /** The clicker's GitHub side (linked account, team membership), read through the installation. */
-  people: ClickerLookup;
-}
+export type { PolicyInForce };
 
 /** Null when the person may act; otherwise why not. */
 export async function approverRefusal(

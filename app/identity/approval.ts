@@ -16,7 +16,8 @@ import type { Refusal } from "../sentences.js";
 import type { ClickerLookup } from "./clicker.js";
 import { DirectoryRefusedError } from "./directory.js";
 
-export interface GitHubSideInput {
+/** The policy in force for a click, with what the click path read about the run and the clicker. */
+export interface PolicyInForce {
   policy: Policy;
   rules: EnvironmentRules;
   source: string;
@@ -30,7 +31,7 @@ const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
 /** Null when the person may act; otherwise why not. `listedInSlack`: named in users or a Slack group. */
 export async function githubSideRefusal(
-  force: GitHubSideInput,
+  force: PolicyInForce,
   user: string,
   action: "approve" | "reject",
   listedInSlack: boolean,
@@ -72,7 +73,7 @@ export async function githubSideRefusal(
 }
 
 /** True when named in github-users or in one of the github-teams; false; or a refusal when GitHub will not say. */
-async function listedOnGitHub(force: GitHubSideInput, login: string): Promise<true | false | Refusal> {
+async function listedOnGitHub(force: PolicyInForce, login: string): Promise<true | false | Refusal> {
   const { rules, people } = force;
   if (rules.githubLogins.some((l) => same(l, login))) return true;
   // Teams are read through the repository's installation: only its own organization's teams count.
@@ -91,7 +92,7 @@ async function listedOnGitHub(force: GitHubSideInput, login: string): Promise<tr
   return false;
 }
 
-function notApprover(force: GitHubSideInput, unknownOnGitHub: boolean, canLink = false): Refusal {
+function notApprover(force: PolicyInForce, unknownOnGitHub: boolean, canLink = false): Refusal {
   return {
     kind: "not_approver",
     environment: force.environment,
@@ -103,7 +104,7 @@ function notApprover(force: GitHubSideInput, unknownOnGitHub: boolean, canLink =
 
 /** The GitHub login a decider is shown by: their linked account, else the policy's entry; null when neither. */
 export async function deciderLogin(
-  force: Pick<GitHubSideInput, "policy" | "people">,
+  force: Pick<PolicyInForce, "policy" | "people">,
   user: string,
 ): Promise<string | null> {
   const linked = await force.people.linked(user).catch(() => undefined);
