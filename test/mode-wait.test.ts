@@ -347,13 +347,11 @@ describe("wait mode, bad input fails before anything is posted", () => {
       { ...context(runId), env: { RUNNER_ENVIRONMENT: "self-hosted" } },
       waitInputs({ timeout: "7h" }),
     );
-    await waitFor(
-      "the request posted",
-      () => h.slack.messages.find((m) => m.metadata?.event_payload.run_id === runId),
-      {
-        child: step.child,
-      },
-    );
+    // The step says how long it waits once it starts waiting, just after the request is posted.
+    await waitFor("the step to start waiting", () => step.log().includes("Waiting up to"), {
+      child: step.child,
+    });
+    expect(h.slack.messages.some((m) => m.metadata?.event_payload.run_id === runId)).toBe(true);
     expect(step.log()).toContain("Waiting up to 7h for the check run");
     step.child.process.kill("SIGINT");
     await finished(step);
