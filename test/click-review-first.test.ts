@@ -1,24 +1,11 @@
 // A deciding click's review reaches GitHub first: before the check run the decision also writes,
 // which would otherwise hold it back by the App's write spacing (app/github/pacing.ts), and whatever
 // database or Slack work the decision causes (app/effects/runner.ts lets it lead).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, type Harness, startHarness, USERS } from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
-
-describe.each(backends)("the decision's review on %s", (backend) => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(() => {
-    expect(h.github.violations).toEqual([]);
-  });
-
+describeOnBackends("the decision's review on %s", (h) => {
   it("goes to GitHub before the check run, every time", async () => {
     for (let i = 0; i < 5; i += 1) {
       const { run, message } = await h.newRequest();

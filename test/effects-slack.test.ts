@@ -1,31 +1,10 @@
 // Message updates are effects: recorded, retried at Slack's Retry-After, and one method's rate limit
 // never stalls another (Slack limits each method on its own).
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Backend,
-  type Harness,
-  hasButtons,
-  startHarness,
-  statusText,
-  USERS,
-} from "../testkit/helpers/app-harness.js";
+import { expect, it } from "vitest";
+import { hasButtons, statusText, USERS } from "../testkit/helpers/app-harness.js";
+import { describeOnBackends } from "../testkit/helpers/harness-suite.js";
 
-const backends: Backend[] = ["sqlite", "postgres"];
-
-describe.each(backends)("Slack effects on %s", (backend) => {
-  let h: Harness;
-
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
-  afterEach(() => {
-    h.slack.clearRateLimits();
-    expect(h.github.violations).toEqual([]);
-  });
-
+describeOnBackends("Slack effects on %s", { reset: (h) => h.slack.clearRateLimits() }, (h) => {
   it("retries a rate-limited message update at Retry-After while other methods go on at once", async () => {
     const { run, message } = await h.newRequest();
     const other = await h.newRequest();
